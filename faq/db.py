@@ -1,0 +1,67 @@
+"""Opening the SQLite database and migrating each component's schema forward."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = "var/faqbot.sqlite3"
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def db_path_from_env(environ=os.environ) -> Path:
+    path = Path(environ.get("FAQBOT_DB") or DEFAULT_DB)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
+    """A connection in WAL mode that waits for writers instead of failing at once."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+def migrate(db: sqlite_utils.Database, component: str, migrations: list[Migration]) -> int:
+    """Apply the component's migrations that have not run yet; returns the version."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+    row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
+    current = row[0] if row else 0
+    if current > len(migrations):
+        raise RuntimeError(
+            f"データベースのスキーマ({component} v{current})がこのプログラムより新しいです / "
+            f"database schema {component} v{current} is newer than this program (v{len(migrations)})")
+    for version in range(current + 1, len(migrations) + 1):
+        with transaction(db):
+            migrations[version - 1](db)
+            db.execute("INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+                       "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                       [component, version])
+    return len(migrations)
+
+
+class transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
+
+    Writes inside use plain SQL: sqlite-utils' own write helpers commit on
+    their own, which would break an all-or-nothing import."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -1,0 +1,171 @@
+"""Reading and writing FAQ files: JSONL, CSV (Excel-friendly) and YAML."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import yaml
+
+from .model import RECORD_KEYS, FaqEntry
+from .validate import Problem, ValidationError, validate_records
+
+FORMATS = ("jsonl", "csv", "yaml")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def detect_format(path: Path, explicit: str | None = None) -> str:
+    if explicit:
+        if explicit not in FORMATS:
+            raise ValueError(f"未対応の形式です: {explicit}（{', '.join(FORMATS)}）")
+        return explicit
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = {"jsonl": "jsonl", "ndjson": "jsonl", "csv": "csv", "yaml": "yaml", "yml": "yaml"}.get(suffix)
+    if not fmt:
+        raise ValueError(f"ファイル形式を拡張子から判断できません: {path.name}（.jsonl / .csv / .yaml）"
+                         f" / cannot tell the format from the file name")
+    return fmt
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        hint = ""
+        try:
+            data.decode("cp932")
+            hint = "（Shift_JISで保存されているようです。Excelでは「CSV UTF-8」で保存してください）"
+        except UnicodeDecodeError:
+            pass
+        raise ValidationError([Problem(source, f"{line}行目", None,
+                                       f"UTF-8として読めない文字があります{hint}",
+                                       "file is not valid UTF-8")]) from None
+
+
+def parse_jsonl(text: str, source: str):
+    rows, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((f"{number}行目", json.loads(line)))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            msg = getattr(exc, "msg", "too deeply nested")
+            problems.append(Problem(source, f"{number}行目", None, f"JSONとして読めません（{msg}）",
+                                    f"invalid JSON: {msg}"))
+    if problems:
+        raise ValidationError(problems)
+    return rows
+
+
+def parse_csv(text: str, source: str):
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ValidationError([Problem(source, "1行目", None, f"CSVの見出し行が読めません（{exc}）",
+                                       f"bad CSV header: {exc}")]) from None
+    header = [h.strip() if h else h for h in header]
+    reader.fieldnames = header
+    missing = [k for k in ("question", "answer") if k not in header]
+    if missing:
+        raise ValidationError([Problem(source, "1行目", ", ".join(missing),
+                                       "見出し行に必要な列がありません", f"missing column(s): {', '.join(missing)}")])
+    rows = []
+    try:
+        for index, row in enumerate(reader, start=2):
+            if None in row:
+                raise ValidationError([Problem(source, f"{index}行目", None, "列の数が見出しより多いです",
+                                               "more cells than header columns")])
+            if not any((v or "").strip() for v in row.values()):
+                continue
+            rows.append((f"{index}行目", {k: v for k, v in row.items() if k}))
+    except csv.Error as exc:
+        raise ValidationError([Problem(source, f"{reader.line_num}行目", None,
+                                       f"CSVの形式が壊れています（{exc}）", f"broken CSV: {exc}")]) from None
+    return rows
+
+
+def parse_yaml(text: str, source: str):
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.line + 1}行目" if mark else ""
+        raise ValidationError([Problem(source, where, None, f"YAMLとして読めません（{exc}）",
+                                       "invalid YAML")]) from None
+    items, items_node = data, node
+    if isinstance(data, dict) and "entries" in data:
+        items = data["entries"]
+        items_node = next((v for k, v in node.value if k.value == "entries"), None)
+    if data is None:
+        return []
+    if not isinstance(items, list):
+        raise ValidationError([Problem(source, "", None, "FAQのリスト（または entries: のリスト）にしてください",
+                                       "expected a list of entries")])
+    rows = []
+    for index, item in enumerate(items):
+        line = items_node.value[index].start_mark.line + 1 if items_node is not None else index + 1
+        rows.append((f"{line}行目", item))
+    return rows
+
+
+def read_entries(path: str | Path, fmt: str | None = None) -> list[FaqEntry]:
+    """Parse and validate the whole file; raises ValidationError and reads nothing partially."""
+    path = Path(path)
+    source = path.name
+    fmt = detect_format(path, fmt)
+    if not path.is_file():
+        raise ValidationError([Problem(source, "", None, "ファイルが見つかりません", "file not found")])
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValidationError([Problem(source, "", None, "ファイルが大きすぎます（50MBまで）", "file too large")])
+    text = _decode(path.read_bytes(), source)
+    parse = {"jsonl": parse_jsonl, "csv": parse_csv, "yaml": parse_yaml}[fmt]
+    return validate_records(parse(text, source), source)
+
+
+def read_many(paths, fmt: str | None = None) -> list[FaqEntry]:
+    """Several files read as one import: every problem in every file is reported together."""
+    entries: list[FaqEntry] = []
+    problems: list[Problem] = []
+    first_seen: dict[str, str] = {}
+    for path in paths:
+        try:
+            batch = read_entries(path, fmt)
+        except ValidationError as exc:
+            problems += exc.problems
+            continue
+        for e in batch:
+            if e.id in first_seen:
+                problems.append(Problem(Path(path).name, "", "id", f"IDが重複しています: {e.id}（{first_seen[e.id]}にもあります）",
+                                        f"duplicate id {e.id} (also in {first_seen[e.id]})"))
+            else:
+                first_seen[e.id] = Path(path).name
+                entries.append(e)
+    if problems:
+        raise ValidationError(problems)
+    return entries
+
+
+def write_entries(entries: list[FaqEntry], path: str | Path, fmt: str | None = None) -> None:
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    records = [e.to_record() for e in entries]
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "jsonl":
+        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    elif fmt == "yaml":
+        tmp.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+    else:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:  # BOM so that Excel reads UTF-8
+            writer = csv.DictWriter(fh, fieldnames=RECORD_KEYS)
+            writer.writeheader()
+            for r in records:
+                writer.writerow({**r, "alt_questions": "\n".join(r["alt_questions"]),
+                                 "tags": "|".join(r["tags"]), "url": r["url"] or "",
+                                 "department": r["department"] or "",
+                                 "active": "true" if r["active"] else "false"})
+    tmp.replace(path)

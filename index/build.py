@@ -1,0 +1,100 @@
+"""Building an index from FAQ entries, re-embedding only text that changed."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from faq.model import FaqEntry
+
+from .cache import EmbeddingCache
+from .embedders import Embedder
+from .lexical import BM25, JapaneseTokenizer
+from .snapshot import (FORMAT_VERSION, KIND_ALT, KIND_PASSAGE, KIND_QUESTION, Snapshot, save_snapshot)
+from .vectors import VectorIndex
+
+PASSAGE_MAX_CHARS = 1000  # the model reads ~512 tokens; longer text only costs time
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    n_entries: int
+    n_vectors: int
+    embedded: int      # texts that were not in the cache
+    seconds: float
+    path: Path
+    index_kind: str
+
+
+def question_texts(entry: FaqEntry) -> list[tuple[int, str]]:
+    return [(KIND_QUESTION, entry.question)] + [(KIND_ALT, q) for q in entry.alt_questions]
+
+
+def passage_text(entry: FaqEntry) -> str:
+    return (entry.question + "\n" + entry.answer)[:PASSAGE_MAX_CHARS]
+
+
+def lexical_docs(entries: list[FaqEntry], tokenizer: JapaneseTokenizer) -> tuple[list, list]:
+    questions = [tokenizer.tokens(" ".join([e.question, *e.alt_questions, *e.tags])) for e in entries]
+    full = [tokenizer.tokens(" ".join([e.question, *e.alt_questions, e.answer])) for e in entries]
+    return questions, full
+
+
+def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: EmbeddingCache | None,
+                   progress: Callable[[int], None] | None = None,
+                   tokenizer: JapaneseTokenizer | None = None) -> tuple[Snapshot, int]:
+    """The in-memory index; `embedder=None` gives a lexical-only one."""
+    tokenizer = tokenizer or JapaneseTokenizer()
+    entries = [e for e in entries if e.active]
+    q_docs, f_docs = lexical_docs(entries, tokenizer)
+    manifest = {"format": FORMAT_VERSION, "n_entries": len(entries),
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "model": embedder.name if embedder else None, "dim": embedder.dim if embedder else None,
+                "entries": [{"id": e.id, "hash": e.content_hash()} for e in entries]}
+    snap = Snapshot(entries, manifest, BM25().fit(q_docs), BM25().fit(f_docs))
+    embedded = 0
+    if embedder is not None:
+        owners, kinds, q_texts, p_texts = [], [], [], []
+        for pos, e in enumerate(entries):
+            for kind, text in question_texts(e):
+                owners.append(pos)
+                kinds.append(kind)
+                q_texts.append(text)
+        for pos, e in enumerate(entries):
+            owners.append(pos)
+            kinds.append(KIND_PASSAGE)
+            p_texts.append(passage_text(e))
+        # Questions are matched query-to-query (symmetric), the answer passage query-to-passage.
+        if cache is not None:
+            qv, n1 = cache.embed(embedder.name, embedder.dim, "query", q_texts, embedder.embed_queries, progress=progress)
+            pv, n2 = cache.embed(embedder.name, embedder.dim, "passage", p_texts, embedder.embed_passages,
+                                 batch_size=16, progress=progress)
+            embedded = n1 + n2
+        else:
+            qv, pv = embedder.embed_queries(q_texts), embedder.embed_passages(p_texts)
+            embedded = len(q_texts) + len(p_texts)
+        vectors = np.vstack([qv, pv]) if len(q_texts) else np.zeros((0, embedder.dim), dtype=np.float32)
+        snap.vectors = VectorIndex.build(vectors)
+        snap.owners = np.asarray(owners, dtype=np.int32)
+        snap.kinds = np.asarray(kinds, dtype=np.int8)
+        manifest["n_vectors"] = len(owners)
+        manifest["index_kind"] = snap.vectors.kind
+    return snap, embedded
+
+
+def build_index(entries: list[FaqEntry], index_dir: Path, embedder: Embedder | None,
+                cache: EmbeddingCache | None, progress: Callable[[int], None] | None = None) -> BuildReport:
+    started = time.perf_counter()
+    snap, embedded = build_snapshot(entries, embedder, cache, progress)
+    path = save_snapshot(snap, Path(index_dir))
+    return BuildReport(len(snap.entries), int(snap.manifest.get("n_vectors", 0)), embedded,
+                       time.perf_counter() - started, path, snap.manifest.get("index_kind", "lexical"))
+
+
+def count_texts(entries: list[FaqEntry]) -> int:
+    active = [e for e in entries if e.active]
+    return sum(len(question_texts(e)) + 1 for e in active)

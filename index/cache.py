@@ -1,0 +1,61 @@
+"""Embedding cache keyed by (model, text): unchanged text is never embedded twice."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+def _key(kind: str, text: str) -> str:
+    return hashlib.sha256(f"{kind}\x00{text}".encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    def __init__(self, path: str | Path):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, key TEXT NOT NULL, "
+                          "vector BLOB NOT NULL, PRIMARY KEY (model, key))")
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def embed(self, model: str, dim: int, kind: str, texts: Sequence[str],
+              compute: Callable[[list[str]], np.ndarray], batch_size: int = 64,
+              progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
+        """Vectors for texts, computing only the missing ones. Returns (vectors, number computed)."""
+        keys = [_key(kind, t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            rows = self.conn.execute(
+                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({','.join('?' * len(chunk))})",
+                [model, *chunk])
+            for key, blob in rows:
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape[0] == dim:
+                    found[key] = vec
+        missing = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in found]
+        if progress:
+            progress(len(texts) - len(missing))
+        for start in range(0, len(missing), batch_size):
+            batch = missing[start:start + batch_size]
+            vectors = compute([t for _, t in batch])
+            with self.conn:
+                self.conn.executemany("INSERT OR REPLACE INTO embeddings (model, key, vector) VALUES (?,?,?)",
+                                      [(model, k, v.astype(np.float32).tobytes()) for (k, _), v in zip(batch, vectors)])
+            for (k, _), v in zip(batch, vectors):
+                found[k] = v
+            if progress:
+                progress(len(batch))
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out, len(missing)

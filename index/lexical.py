@@ -1,0 +1,131 @@
+"""BM25 over Japanese tokens: Sudachi words, character bigrams and kana-reading bigrams.
+
+Words carry meaning; character bigrams survive typos and unknown words; reading
+bigrams let a kana-only query (「りさいしょうめい」) meet its kanji (罹災証明)."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import cached_property
+from typing import Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from faq.text import katakana_to_hiragana, normalize_query
+
+# Parts of speech that carry no search meaning.
+_SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
+_WORDISH = re.compile(r"[\w\u3040-\u30ff\u3400-\u9fff]")
+_KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
+
+
+class JapaneseTokenizer:
+    """Tokens for BM25. `features` picks the token kinds: words, bigrams, reading."""
+
+    def __init__(self, features: Sequence[str] = ("words", "bigrams", "reading")):
+        self.features = tuple(features)
+
+    @cached_property
+    def _sudachi(self):
+        from sudachipy import Dictionary, SplitMode
+        return Dictionary(dict="core").create(), SplitMode.A, SplitMode.C
+
+    def tokens(self, text: str) -> list[str]:
+        text = normalize_query(text).lower()
+        out: list[str] = []
+        if "words" in self.features or "reading" in self.features:
+            tok, mode_a, mode_c = self._sudachi
+            readings = []
+            morphemes = list(tok.tokenize(text, mode_a))
+            for m in morphemes:
+                if m.part_of_speech()[0] in _SKIP_POS or not _WORDISH.search(m.surface()):
+                    continue
+                if "words" in self.features:
+                    out.append("w:" + m.normalized_form())
+                readings.append(katakana_to_hiragana(m.reading_form()))
+            if "words" in self.features:
+                # compounds as one token too (マイナンバーカード, 罹災証明書)
+                out += ["w:" + m.normalized_form() for m in tok.tokenize(text, mode_c)
+                        if len(m.surface()) > 2 and m.part_of_speech()[0] == "名詞"
+                        and len(tok.tokenize(m.surface(), mode_a)) > 1]
+            if "reading" in self.features:
+                reading = katakana_to_hiragana(text) if _KANA_ONLY.match(text.replace(" ", "")) else "".join(readings)
+                reading = reading.replace(" ", "")
+                out += ["r:" + reading[i:i + 2] for i in range(len(reading) - 1)]
+        if "bigrams" in self.features:
+            folded = katakana_to_hiragana(text)
+            for chunk in re.findall(r"[\w\u3040-\u30ff\u3400-\u9fffー]+", folded):
+                if len(chunk) == 1:
+                    out.append("c:" + chunk)
+                out += ["c:" + chunk[i:i + 2] for i in range(len(chunk) - 1)]
+        return out
+
+
+class BM25:
+    """Okapi BM25 with a sparse document-term matrix; scores all documents at once."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.vocab: dict[str, int] = {}
+        self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
+        self.idf = np.zeros(0, dtype=np.float32)
+
+    def fit(self, docs: Iterable[list[str]]) -> "BM25":
+        rows, cols, vals = [], [], []
+        lengths = []
+        vocab: dict[str, int] = {}
+        for r, doc in enumerate(docs):
+            counts = Counter(doc)
+            lengths.append(len(doc))
+            for term, tf in counts.items():
+                rows.append(r)
+                cols.append(vocab.setdefault(term, len(vocab)))
+                vals.append(tf)
+        n_docs = len(lengths)
+        lengths = np.asarray(lengths, dtype=np.float32)
+        avg = float(lengths.mean()) if n_docs else 1.0
+        tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n_docs, len(vocab)))
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
+        self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        # precompute the saturated term weight per (doc, term)
+        denom_row = self.k1 * (1 - self.b + self.b * lengths / max(avg, 1e-9))
+        tf = tf.tocoo()
+        weights = tf.data * (self.k1 + 1) / (tf.data + denom_row[tf.row])
+        self.matrix = sparse.csr_matrix((weights.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+        self.vocab = vocab
+        return self
+
+    def query_vector(self, tokens: list[str]) -> sparse.csr_matrix:
+        counts = Counter(t for t in tokens if t in self.vocab)
+        cols = [self.vocab[t] for t in counts]
+        vals = [self.idf[self.vocab[t]] for t in counts]  # repeated query terms count once
+        return sparse.csr_matrix((np.asarray(vals, dtype=np.float32), ([0] * len(cols), cols)),
+                                 shape=(1, len(self.vocab)))
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        if not self.vocab:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        q = self.query_vector(tokens)
+        return np.asarray((self.matrix @ q.T).todense()).ravel()
+
+    def max_score(self, tokens: list[str]) -> float:
+        """What a document containing every query term would score at most; used to normalize."""
+        q = self.query_vector(tokens)
+        return float(q.sum() * (self.k1 + 1)) if q.nnz else 0.0
+
+    # -- persistence --
+    def state(self) -> dict:
+        m = self.matrix.tocsr()
+        return {"k1": self.k1, "b": self.b, "idf": self.idf, "data": m.data, "indices": m.indices,
+                "indptr": m.indptr, "shape": np.asarray(m.shape), "terms": np.array(list(self.vocab), dtype=str)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "BM25":
+        bm = cls(float(state["k1"]), float(state["b"]))
+        bm.idf = state["idf"]
+        bm.matrix = sparse.csr_matrix((state["data"], state["indices"], state["indptr"]),
+                                      shape=tuple(int(x) for x in state["shape"]))
+        bm.vocab = {t: i for i, t in enumerate(state["terms"].tolist())}
+        return bm

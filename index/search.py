@@ -1,0 +1,254 @@
+"""Ranking FAQ entries for a resident's question and deciding how sure we are."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from faq.model import FaqEntry
+from faq.text import normalize_query
+
+from .embedders import Embedder
+from .lexical import JapaneseTokenizer
+from .snapshot import KIND_PASSAGE, IndexError_, Snapshot, current_build, load_snapshot
+
+log = logging.getLogger(__name__)
+
+ANSWER, SUGGEST, FALLBACK = "answer", "suggest", "fallback"
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Weights and thresholds; calibrated on the dev set (docs/BENCHMARKS.md)."""
+    dense_weight: float = 0.6          # share of the dense signal in the fused score
+    passage_weight: float = 0.5        # answer-passage similarity vs. question similarity
+    question_lex_weight: float = 0.6   # BM25 over questions vs. over question+answer
+    dense_floor: float = 0.75          # cosine at or below this counts as no similarity
+    dense_ceiling: float = 0.95        # cosine at or above this counts as identical
+    answer_threshold: float = 0.62
+    answer_margin: float = 0.06
+    suggest_threshold: float = 0.45
+    suggest_max: int = 3
+    category_boost: float = 0.05
+    dense_candidates: int = 256        # vectors fetched from FAISS before grouping by FAQ
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: FaqEntry
+    score: float       # fused, roughly 0..1
+    dense: float       # best cosine similarity (0 when unavailable)
+    lexical: float     # BM25, normalized to 0..1 by the best possible score for the query
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    query: str
+    decision: str                          # answer | suggest | fallback
+    candidates: tuple[Candidate, ...]
+    reason: str = ""
+    degraded: bool = False                 # dense search unavailable: lexical only
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def suggestions(self) -> tuple[Candidate, ...]:
+        return self.candidates[:3]
+
+
+def has_content(query: str) -> bool:
+    return bool(_CONTENT.search(query))
+
+
+class Ranker:
+    """Scores every FAQ of one snapshot for one query."""
+
+    def __init__(self, snapshot: Snapshot, embedder: Embedder | None, config: SearchConfig,
+                 tokenizer: JapaneseTokenizer):
+        self.snap, self.embedder, self.config, self.tokenizer = snapshot, embedder, config, tokenizer
+
+    def dense_scores(self, query: str) -> np.ndarray | None:
+        """Per-FAQ cosine: a blend of best question match and answer-passage match."""
+        snap, cfg = self.snap, self.config
+        if not snap.has_dense or self.embedder is None or snap.vectors.size == 0:
+            return None
+        qvec = self.embedder.embed_queries([query])[0]
+        sims, rows = snap.vectors.search(qvec, cfg.dense_candidates)
+        n = len(snap.entries)
+        question = np.zeros(n, dtype=np.float32)
+        passage = np.zeros(n, dtype=np.float32)
+        floor = float(sims.min()) if len(sims) else 0.0  # unseen vectors score at most this
+        question[:] = floor
+        passage[:] = floor
+        owners, kinds = snap.owners[rows], snap.kinds[rows]
+        is_passage = kinds == KIND_PASSAGE
+        np.maximum.at(question, owners[~is_passage], sims[~is_passage])
+        np.maximum.at(passage, owners[is_passage], sims[is_passage])
+        w = cfg.passage_weight
+        return (1 - w) * question + w * passage
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        tokens = self.tokenizer.tokens(query)
+        cfg = self.config
+        out = np.zeros(len(self.snap.entries), dtype=np.float32)
+        for bm, weight in ((self.snap.bm25_questions, cfg.question_lex_weight),
+                           (self.snap.bm25_full, 1 - cfg.question_lex_weight)):
+            best = bm.max_score(tokens)
+            if best > 0:
+                out += weight * bm.scores(tokens) / best
+        return np.clip(out, 0.0, 1.0)
+
+    def rank(self, query: str, prefer_category: str | None, top_k: int) -> tuple[list[Candidate], bool]:
+        cfg = self.config
+        degraded = False
+        lexical = self.lexical_scores(query)
+        try:
+            dense = self.dense_scores(query)
+        except Exception:  # noqa: BLE001 - a failing model must not stop answers
+            log.exception("dense search failed; answering from lexical search only")
+            dense = None
+        if dense is None:
+            degraded = True
+            fused = lexical
+        else:
+            dense_part = np.clip((dense - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1)
+            fused = cfg.dense_weight * dense_part + (1 - cfg.dense_weight) * lexical
+        if prefer_category:
+            cats = np.fromiter((e.category == prefer_category for e in self.snap.entries), dtype=bool,
+                               count=len(self.snap.entries))
+            fused = fused + cfg.category_boost * (cats & (fused >= cfg.suggest_threshold))
+        k = min(top_k, len(fused))
+        if k == 0:
+            return [], degraded
+        top = np.argpartition(-fused, k - 1)[:k]
+        top = top[np.argsort(-fused[top], kind="stable")]
+        dense_raw = dense if dense is not None else np.zeros_like(lexical)
+        return [Candidate(self.snap.entries[i], float(fused[i]), float(dense_raw[i]), float(lexical[i]))
+                for i in top], degraded
+
+
+def decide(query: str, candidates: list[Candidate], config: SearchConfig) -> tuple[str, str, list[Candidate]]:
+    """answer / suggest / fallback, the reason, and the candidates worth showing."""
+    if not candidates:
+        return FALLBACK, "no-candidates", []
+    top = candidates[0]
+    second = candidates[1].score if len(candidates) > 1 else 0.0
+    japanese = bool(_JAPANESE.search(query))
+    if top.score >= config.answer_threshold and top.score - second >= config.answer_margin and japanese:
+        return ANSWER, "clear-top", candidates
+    close = [c for c in candidates[:config.suggest_max] if c.score >= config.suggest_threshold]
+    if close:
+        return SUGGEST, "close-candidates" if japanese else "not-japanese", candidates
+    return FALLBACK, "low-score", candidates
+
+
+class Searcher:
+    """Search over the published index; picks up a rebuilt index without a restart.
+
+    `lexical_fallback` returns FAQ entries to search lexically when the index is
+    missing or corrupt, so residents still get answers (flagged as degraded)."""
+
+    def __init__(self, index_dir: str | Path, embedder_factory: Callable[[], Embedder] | None,
+                 config: SearchConfig | None = None,
+                 lexical_fallback: Callable[[], list[FaqEntry]] | None = None):
+        self.index_dir = Path(index_dir)
+        self.config = config or SearchConfig()
+        self._embedder_factory = embedder_factory
+        self._embedder: Embedder | None = None
+        self._embedder_failed = False
+        self._lexical_fallback = lexical_fallback
+        self._tokenizer = JapaneseTokenizer()
+        self._lock = threading.Lock()
+        self._loaded_from: tuple | None = None
+        self._ranker: Ranker | None = None
+        self.problem: str | None = None  # why search is degraded, for logs and the console
+
+    # -- loading ---------------------------------------------------------
+    def _pointer_state(self) -> tuple | None:
+        pointer = self.index_dir / "CURRENT"
+        try:
+            st = pointer.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def embedder(self) -> Embedder | None:
+        if self._embedder is None and not self._embedder_failed and self._embedder_factory is not None:
+            try:
+                self._embedder = self._embedder_factory()
+            except Exception as exc:  # noqa: BLE001
+                self._embedder_failed = True
+                self.problem = f"埋め込みモデルを読み込めません: {exc}"
+                log.error("embedder failed to load: %s", exc)
+        return self._embedder
+
+    def _load(self) -> Ranker:
+        snap = load_snapshot(self.index_dir)
+        embedder = self.embedder() if snap.has_dense else None
+        if snap.has_dense and embedder is not None and embedder.name != snap.model:
+            raise IndexError_(f"インデックスは別のモデル（{snap.model}）で作られています。現在のモデル（{embedder.name}）で "
+                              f"build-index をやり直してください / index built with {snap.model}, not {embedder.name}")
+        return Ranker(snap, embedder, self.config, self._tokenizer)
+
+    def _lexical_only(self) -> Ranker | None:
+        if self._lexical_fallback is None:
+            return None
+        from .build import build_snapshot
+        snap, _ = build_snapshot(self._lexical_fallback(), None, None, tokenizer=self._tokenizer)
+        return Ranker(snap, None, self.config, self._tokenizer)
+
+    def ranker(self) -> Ranker | None:
+        state = self._pointer_state()
+        if self._ranker is not None and state == self._loaded_from:
+            return self._ranker
+        with self._lock:
+            if self._ranker is not None and state == self._loaded_from:
+                return self._ranker
+            try:
+                self._ranker = self._load()
+                self.problem = None if not self._embedder_failed else self.problem
+                log.info("search index loaded: %s", current_build(self.index_dir))
+            except IndexError_ as exc:
+                self.problem = str(exc)
+                log.error("search index unavailable: %s", exc)
+                if self._ranker is None or state is None:
+                    self._ranker = self._lexical_only()
+            self._loaded_from = state
+        return self._ranker
+
+    def check(self) -> None:
+        """Raise IndexError_ unless the index loads with the configured model (for CLI use)."""
+        self._load()
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        r = self.ranker()
+        return r.snap if r else None
+
+    # -- searching -------------------------------------------------------
+    def search(self, query: str, top_k: int = 10, prefer_category: str | None = None) -> SearchOutcome:
+        query = normalize_query(query or "")[:500]
+        if not has_content(query):
+            return SearchOutcome(query, FALLBACK, (), reason="no-content")
+        ranker = self.ranker()
+        if ranker is None:
+            return SearchOutcome(query, FALLBACK, (), reason="no-index", degraded=True)
+        candidates, degraded = ranker.rank(query, prefer_category, max(top_k, self.config.suggest_max))
+        degraded = degraded or not ranker.snap.has_dense
+        decision, reason, shown = decide(query, candidates, self.config)
+        return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
+
+    def with_config(self, **changes) -> "Searcher":
+        """The same index with other weights/thresholds (for calibration)."""
+        other = Searcher(self.index_dir, self._embedder_factory, replace(self.config, **changes), self._lexical_fallback)
+        other._embedder = self._embedder
+        return other

@@ -1,0 +1,343 @@
+#!/usr/bin/env python
+"""faqctl: staff command-line tool for the FAQ knowledge base.
+
+Every command has --help. Exit status is 0 on success, 1 on a validation or
+data error, 2 on a usage error."""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+
+import _bootstrap  # noqa: F401
+import click
+
+from faq.db import db_path_from_env
+from faq.formats import FORMATS, read_many, write_entries
+from faq.model import CATEGORIES, FaqEntry
+from faq.store import FaqStore, NotFound
+from faq.text import normalize_query
+from faq.validate import ValidationError
+from index.build import build_index, count_texts
+from index.config import cache_from_env, index_dir_from_env, make_embedder, search_config_from_env
+from index.embedders import EmbedderError
+from index.search import Searcher
+from index.snapshot import IndexError_
+
+
+def _actor(by: str | None) -> str:
+    return by or os.environ.get("FAQBOT_STAFF") or getpass.getuser() or "staff"
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+class Context:
+    def __init__(self, db_path):
+        self.db_path = db_path
+        self._store = None
+        self.changed = False
+        self.rebuild = True
+
+    @property
+    def store(self) -> FaqStore:
+        if self._store is None:
+            self._store = FaqStore.open(self.db_path)
+        return self._store
+
+
+def _entry_text(e: FaqEntry) -> str:
+    lines = [f"ID: {e.id}", f"カテゴリ: {e.category}（{CATEGORIES.get(e.category, '?')}）",
+             f"状態: {'公開中' if e.active else '非公開'}", f"質問: {e.question}"]
+    lines += [f"  言い換え: {q}" for q in e.alt_questions]
+    lines += [f"回答:\n{e.answer}", f"URL: {e.url or '-'}", f"担当課: {e.department or '-'}",
+              f"タグ: {', '.join(e.tags) or '-'}", f"更新: {e.updated_at or '-'} ({e.updated_by or '-'})"]
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="SQLite file (default: $FAQBOT_DB or var/faqbot.sqlite3)")
+@click.option("--no-index", is_flag=True, help="do not rebuild the search index after a change")
+@click.pass_context
+def cli(ctx, db_path, no_index):
+    """FAQの登録・編集・検索を行う職員向けツール / staff tool for the FAQ knowledge base.
+
+    変更（import, add, edit, remove, restore, undo）の後は検索インデックスを自動で更新します。"""
+    ctx.obj = Context(db_path or db_path_from_env())
+    ctx.obj.rebuild = not no_index
+
+
+@cli.result_callback()
+@click.pass_obj
+def _after(obj, *args, **kwargs):
+    if obj.changed and obj.rebuild:
+        _rebuild(obj)
+    if obj._store is not None:
+        obj.store.close()
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="file format (default: from the extension)")
+@click.option("--replace", "replace_all", is_flag=True, help="entries missing from FILES are set inactive")
+@click.option("--dry-run", is_flag=True, help="validate only, change nothing")
+@click.option("--by", help="staff name recorded in the history")
+@click.pass_obj
+def import_cmd(obj, files, fmt, replace_all, dry_run, by):
+    """FILES（.jsonl / .csv / .yaml、複数可）からFAQを取り込みます。
+    1件でも誤りがあれば何も変更しません（全件を1つのトランザクションで反映）。"""
+    try:
+        entries = read_many(files, fmt)
+    except (ValidationError, ValueError) as exc:
+        _fail(f"取り込みを中止しました（何も変更していません） / import aborted, nothing changed:\n{exc}")
+    if dry_run:
+        click.echo(f"検証OK: {len(entries)}件（--dry-run のため変更なし） / valid, {len(entries)} entries")
+        return
+    with click.progressbar(length=len(entries), label="取り込み中", file=sys.stderr) as bar:
+        report = obj.store.import_entries(entries, _actor(by), replace_all=replace_all, progress=bar.update)
+    obj.changed = report.added + report.updated + report.deactivated > 0
+    click.echo(f"取り込み完了: 追加 {report.added}件, 更新 {report.updated}件, 変更なし {report.unchanged}件, "
+               f"非公開化 {report.deactivated}件")
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="file format (default: from the extension)")
+@click.option("--include-inactive", is_flag=True, help="also export inactive entries")
+@click.pass_obj
+def export_cmd(obj, file, fmt, include_inactive):
+    """FAQをFILEに書き出します（CSVはExcelで開けるBOM付きUTF-8）。"""
+    try:
+        entries = obj.store.list(include_inactive=include_inactive)
+        write_entries(entries, file, fmt)
+    except (ValueError, OSError) as exc:
+        _fail(f"書き出しに失敗しました / export failed: {exc}")
+    click.echo(f"{len(entries)}件を書き出しました: {file}")
+
+
+def _entry_options(f):
+    for opt in reversed([
+        click.option("--category", type=click.Choice(list(CATEGORIES)), help="category id"),
+        click.option("--question", help="質問"),
+        click.option("--answer", help="回答"),
+        click.option("--alt", "alt_questions", multiple=True, help="言い換えの質問（複数可）"),
+        click.option("--url", help="公式ページのURL"),
+        click.option("--department", help="担当課"),
+        click.option("--tag", "tags", multiple=True, help="タグ（複数可）"),
+        click.option("--by", help="staff name recorded in the history"),
+    ]):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@click.option("--id", "entry_id", help="ID (default: generated from the question)")
+@_entry_options
+@click.pass_obj
+def add(obj, entry_id, category, question, answer, alt_questions, url, department, tags, by):
+    """FAQを1件追加します。"""
+    entry = FaqEntry(id=entry_id or "", question=question or "", answer=answer or "",
+                     category=category or "general", alt_questions=list(alt_questions), url=url,
+                     department=department, tags=list(tags))
+    try:
+        saved = obj.store.add(entry, _actor(by))
+    except ValidationError as exc:
+        _fail(f"追加できませんでした / not added:\n{exc}")
+    obj.changed = True
+    click.echo(f"追加しました: {saved.id}")
+
+
+@cli.command()
+@click.argument("entry_id")
+@_entry_options
+@click.option("--clear-alt", is_flag=True, help="remove all alt questions before adding --alt ones")
+@click.pass_obj
+def edit(obj, entry_id, category, question, answer, alt_questions, url, department, tags, by, clear_alt):
+    """FAQ（ID）の指定した項目だけを変更します。"""
+    changes = {k: v for k, v in dict(category=category, question=question, answer=answer, url=url,
+                                     department=department).items() if v is not None}
+    try:
+        if alt_questions or clear_alt:
+            current = [] if clear_alt else obj.store.get(entry_id).alt_questions
+            changes["alt_questions"] = current + list(alt_questions)
+        if tags:
+            changes["tags"] = list(tags)
+        if not changes:
+            _fail("変更する項目を指定してください（--question, --answer など） / nothing to change")
+        saved = obj.store.edit(entry_id, _actor(by), **changes)
+    except (ValidationError, NotFound) as exc:
+        _fail(f"変更できませんでした / not changed:\n{exc}")
+    obj.changed = True
+    click.echo(f"変更しました: {saved.id}")
+
+
+@cli.command()
+@click.argument("entry_id")
+@click.option("--by", help="staff name recorded in the history")
+@click.pass_obj
+def remove(obj, entry_id, by):
+    """FAQを非公開にします（削除はせず、restoreで戻せます）。"""
+    try:
+        obj.store.remove(entry_id, _actor(by))
+    except NotFound as exc:
+        _fail(str(exc))
+    obj.changed = True
+    click.echo(f"非公開にしました: {entry_id}")
+
+
+@cli.command()
+@click.argument("entry_id")
+@click.option("--by", help="staff name recorded in the history")
+@click.pass_obj
+def restore(obj, entry_id, by):
+    """非公開にしたFAQを公開に戻します。"""
+    try:
+        obj.store.restore(entry_id, _actor(by))
+    except NotFound as exc:
+        _fail(str(exc))
+    obj.changed = True
+    click.echo(f"公開に戻しました: {entry_id}")
+
+
+@cli.command()
+@click.argument("entry_id")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_obj
+def history(obj, entry_id, as_json):
+    """FAQの変更履歴（誰が・いつ・何を）を表示します。"""
+    try:
+        items = obj.store.history(entry_id)
+    except NotFound as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps([{"id": h.id, "action": h.action, "actor": h.actor, "at": h.at, "undone": h.undone,
+                                "before": h.before and h.before.to_record(),
+                                "after": h.after and h.after.to_record()} for h in items], ensure_ascii=False, indent=1))
+        return
+    for h in items:
+        changed = []
+        if h.before and h.after:
+            b, a = h.before.to_record(), h.after.to_record()
+            changed = [k for k in b if b[k] != a[k]]
+        mark = "（取消済み）" if h.undone else ""
+        click.echo(f"#{h.id} {h.at} {h.actor} {h.action}{mark} {', '.join(changed)}")
+
+
+@cli.command()
+@click.argument("entry_id")
+@click.option("--by", help="staff name recorded in the history")
+@click.pass_obj
+def undo(obj, entry_id, by):
+    """FAQの直前の変更を取り消します（繰り返すとさらに前に戻ります）。"""
+    try:
+        entry = obj.store.undo(entry_id, _actor(by))
+    except (ValidationError, NotFound) as exc:
+        _fail(str(exc))
+    obj.changed = True
+    click.echo(f"取り消しました: {entry_id}" + ("" if entry else "（追加前の状態に戻したため、このIDは無くなりました）"))
+
+
+@cli.command("list")
+@click.option("--category", type=click.Choice(list(CATEGORIES)), help="only this category")
+@click.option("--include-inactive", is_flag=True, help="also list inactive entries")
+@click.option("--json", "as_json", is_flag=True, help="JSONL output")
+@click.pass_obj
+def list_cmd(obj, category, include_inactive, as_json):
+    """FAQの一覧を表示します。"""
+    for e in obj.store.list(category=category, include_inactive=include_inactive):
+        if as_json:
+            click.echo(json.dumps(e.to_record(), ensure_ascii=False))
+        else:
+            click.echo(f"{e.id}\t{e.category}\t{'' if e.active else '[非公開] '}{e.question}")
+
+
+@cli.command()
+@click.argument("entry_id")
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@click.pass_obj
+def show(obj, entry_id, as_json):
+    """FAQを1件表示します。"""
+    try:
+        e = obj.store.get(entry_id)
+    except NotFound as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(e.to_record(), ensure_ascii=False, indent=1) if as_json else _entry_text(e))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@click.pass_obj
+def stats(obj, as_json):
+    """件数・カテゴリ別件数などを表示します。"""
+    s = obj.store.stats()
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False))
+        return
+    click.echo(f"公開中 {s['active']}件 / 非公開 {s['inactive']}件 / 最終更新 {s['last_updated'] or '-'}")
+    for cat, n in s["by_category"].items():
+        click.echo(f"  {CATEGORIES[cat]}（{cat}）: {n}件")
+
+
+def _rebuild(obj, quiet=False) -> None:
+    """Rebuild the search index (only changed text is re-embedded)."""
+    entries = obj.store.list()
+    try:
+        embedder = make_embedder()
+    except EmbedderError as exc:
+        _fail(f"索引を作れません / cannot build the index: {exc}")
+    cache = cache_from_env()
+    try:
+        with click.progressbar(length=count_texts(entries), label="索引を作成中", file=sys.stderr) as bar:
+            report = build_index(entries, index_dir_from_env(), embedder, cache, progress=bar.update)
+    finally:
+        cache.close()
+    if not quiet:
+        click.echo(f"検索インデックスを更新しました: {report.n_entries}件, ベクトル {report.n_vectors}本 "
+                   f"({report.index_kind}), 新規埋め込み {report.embedded}件, {report.seconds:.1f}秒")
+
+
+@cli.command("build-index")
+@click.pass_obj
+def build_index_cmd(obj):
+    """公開中のFAQから検索インデックスを作り直します（変更のあった文だけ再計算）。
+    実行中のボットは再起動なしで新しいインデックスに切り替わります。"""
+    _rebuild(obj)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--top-k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--category", type=click.Choice(list(CATEGORIES)), help="rank this category first when relevant")
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@click.pass_obj
+def search(obj, query, top_k, category, as_json):
+    """住民の質問のようにFAQを検索し、ボットの判断（回答／候補提示／職員へ）を表示します。"""
+    try:
+        config = search_config_from_env()
+    except ValueError as exc:
+        _fail(str(exc))
+    searcher = Searcher(index_dir_from_env(), make_embedder, config)
+    try:
+        searcher.check()
+    except (IndexError_, EmbedderError) as exc:
+        _fail(f"検索できません / cannot search: {exc}")
+    outcome = searcher.search(query, top_k=top_k, prefer_category=category)
+    if as_json:
+        click.echo(json.dumps({"query": outcome.query, "decision": outcome.decision, "reason": outcome.reason,
+                               "degraded": outcome.degraded,
+                               "results": [{"id": c.entry.id, "question": c.entry.question, "score": round(c.score, 4),
+                                            "dense": round(c.dense, 4), "lexical": round(c.lexical, 4)}
+                                           for c in outcome.candidates]}, ensure_ascii=False, indent=1))
+        return
+    label = {"answer": "回答する", "suggest": "候補を示す（もしかして）", "fallback": "職員窓口を案内"}[outcome.decision]
+    click.echo(f"判断: {label} ({outcome.decision}, {outcome.reason})")
+    for rank, c in enumerate(outcome.candidates, start=1):
+        click.echo(f"{rank:2d}. {c.score:.3f}  {c.entry.id}  {c.entry.question}")
+
+
+if __name__ == "__main__":
+    cli()
