@@ -30,7 +30,7 @@ class JapaneseTokenizer:
     @cached_property
     def _sudachi(self):
         from sudachipy import Dictionary, SplitMode
-        return Dictionary(dict="core").create(), SplitMode.A, SplitMode.C
+        return Dictionary(dict="core").tokenizer(), SplitMode.A, SplitMode.C
 
     def tokens(self, text: str) -> list[str]:
         text = normalize_query(text).lower()

