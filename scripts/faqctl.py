@@ -175,18 +175,22 @@ def edit(obj, entry_id, category, question, answer, alt_questions, url, departme
     click.echo(f"変更しました: {saved.id}")
 
 
+def _set_active(obj, entry_id, by, active: bool) -> None:
+    try:
+        (obj.store.restore if active else obj.store.remove)(entry_id, _actor(by))
+    except NotFound as exc:
+        _fail(str(exc))
+    obj.changed = True
+    click.echo(f"{'公開に戻しました' if active else '非公開にしました'}: {entry_id}")
+
+
 @cli.command()
 @click.argument("entry_id")
 @click.option("--by", help="staff name recorded in the history")
 @click.pass_obj
 def remove(obj, entry_id, by):
     """FAQを非公開にします（削除はせず、restoreで戻せます）。"""
-    try:
-        obj.store.remove(entry_id, _actor(by))
-    except NotFound as exc:
-        _fail(str(exc))
-    obj.changed = True
-    click.echo(f"非公開にしました: {entry_id}")
+    _set_active(obj, entry_id, by, active=False)
 
 
 @cli.command()
@@ -195,12 +199,7 @@ def remove(obj, entry_id, by):
 @click.pass_obj
 def restore(obj, entry_id, by):
     """非公開にしたFAQを公開に戻します。"""
-    try:
-        obj.store.restore(entry_id, _actor(by))
-    except NotFound as exc:
-        _fail(str(exc))
-    obj.changed = True
-    click.echo(f"公開に戻しました: {entry_id}")
+    _set_active(obj, entry_id, by, active=True)
 
 
 @cli.command()
