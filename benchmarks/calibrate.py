@@ -22,7 +22,8 @@ from index.build import build_index  # noqa: E402
 from index.config import cache_from_env  # noqa: E402
 from index.embedders import BundledE5Embedder  # noqa: E402
 from index.evaluation import load_qrels, load_queries, metrics, run_queries  # noqa: E402
-from index.search import ANSWER, Searcher  # noqa: E402
+from index.lexical import JapaneseTokenizer  # noqa: E402
+from index.search import ANSWER, SearchConfig, Searcher  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,6 +74,14 @@ def main():
                 m = metrics(run_queries(base.with_config(**cfg), queries), qrels)
                 print(f"{name:32s} {m['ndcg@10']:.3f}   {m['recall@10']:.3f} {m['hit@1']:.3f} {m['hit@3']:.3f} "
                       f"{m['mrr@10']:.3f}")
+        if not args.skip_weights:
+            print("\nlexical tokens (BM25 only)      nDCG@10 R@10  Hit@1 Hit@3 MRR@10")
+            for features in (("words",), ("bigrams",), ("words", "bigrams"), ("words", "bigrams", "reading")):
+                with tempfile.TemporaryDirectory() as tmp2:
+                    build_index(entries, Path(tmp2), emb, cache, tokenizer=JapaneseTokenizer(features))
+                    m = metrics(run_queries(Searcher(tmp2, lambda: emb, SearchConfig(dense_weight=0.0)), queries), qrels)
+                print(f"{'+'.join(features):32s} {m['ndcg@10']:.3f}   {m['recall@10']:.3f} {m['hit@1']:.3f} "
+                      f"{m['hit@3']:.3f} {m['mrr@10']:.3f}")
         print("\nanswer_threshold margin  answer-rate precision wrong  OOS-answered")
         for at in (0.5, 0.55, 0.6, 0.62, 0.65, 0.7):
             for margin in (0.03, 0.06, 0.1):

@@ -54,6 +54,7 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
     manifest = {"format": FORMAT_VERSION, "n_entries": len(entries),
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "model": embedder.name if embedder else None, "dim": embedder.dim if embedder else None,
+                "lexical_features": list(tokenizer.features),
                 "entries": [{"id": e.id, "hash": e.content_hash()} for e in entries]}
     snap = Snapshot(entries, manifest, BM25().fit(q_docs), BM25().fit(f_docs))
     embedded = 0
@@ -87,9 +88,10 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
 
 
 def build_index(entries: list[FaqEntry], index_dir: Path, embedder: Embedder | None,
-                cache: EmbeddingCache | None, progress: Callable[[int], None] | None = None) -> BuildReport:
+                cache: EmbeddingCache | None, progress: Callable[[int], None] | None = None,
+                tokenizer: JapaneseTokenizer | None = None) -> BuildReport:
     started = time.perf_counter()
-    snap, embedded = build_snapshot(entries, embedder, cache, progress)
+    snap, embedded = build_snapshot(entries, embedder, cache, progress, tokenizer)
     path = save_snapshot(snap, Path(index_dir))
     return BuildReport(len(snap.entries), int(snap.manifest.get("n_vectors", 0)), embedded,
                        time.perf_counter() - started, path, snap.manifest.get("index_kind", "lexical"))

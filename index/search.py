@@ -197,6 +197,9 @@ class Searcher:
         if snap.has_dense and embedder is not None and embedder.name != snap.model:
             raise IndexError_(f"インデックスは別のモデル（{snap.model}）で作られています。現在のモデル（{embedder.name}）で "
                               f"build-index をやり直してください / index built with {snap.model}, not {embedder.name}")
+        features = tuple(snap.manifest.get("lexical_features") or self._tokenizer.features)
+        if features != self._tokenizer.features:  # the query must be tokenized as the index was
+            self._tokenizer = JapaneseTokenizer(features)
         return Ranker(snap, embedder, self.config, self._tokenizer)
 
     def _lexical_only(self) -> Ranker | None:
