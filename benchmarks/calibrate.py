@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--queries", default=str(ROOT / "tests" / "data" / "dev_queries.jsonl"))
     ap.add_argument("--qrels", default=str(ROOT / "tests" / "data" / "dev_qrels.json"))
     ap.add_argument("--skip-weights", action="store_true")
+    ap.add_argument("--only-tokenizers", action="store_true")
     args = ap.parse_args()
     entries = read_many(args.faq)
     queries, qrels = load_queries(args.queries), load_qrels(args.qrels)
@@ -62,7 +63,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         build_index(entries, Path(tmp), emb, cache)
         base = Searcher(tmp, lambda: emb)
-        if not args.skip_weights:
+        if not args.skip_weights and not args.only_tokenizers:
             print("variant                          nDCG@10 R@10  Hit@1 Hit@3 MRR@10")
             variants = {"BM25 only": dict(dense_weight=0.0), "dense only": dict(dense_weight=1.0),
                         "dense only, questions only": dict(dense_weight=1.0, passage_weight=0.0),
@@ -82,6 +83,8 @@ def main():
                     m = metrics(run_queries(Searcher(tmp2, lambda: emb, SearchConfig(dense_weight=0.0)), queries), qrels)
                 print(f"{'+'.join(features):32s} {m['ndcg@10']:.3f}   {m['recall@10']:.3f} {m['hit@1']:.3f} "
                       f"{m['hit@3']:.3f} {m['mrr@10']:.3f}")
+        if args.only_tokenizers:
+            return
         print("\nanswer_threshold margin  answer-rate precision wrong  OOS-answered")
         for at in (0.5, 0.55, 0.6, 0.62, 0.65, 0.7):
             for margin in (0.03, 0.06, 0.1):

@@ -111,13 +111,14 @@ class Ranker:
         cfg = self.config
         degraded = False
         lexical = self.lexical_scores(query)
-        try:
-            dense = self.dense_scores(query)
-        except Exception:  # noqa: BLE001 - a failing model must not stop answers
-            log.exception("dense search failed; answering from lexical search only")
-            dense = None
+        dense = None
+        if cfg.dense_weight > 0:
+            try:
+                dense = self.dense_scores(query)
+            except Exception:  # noqa: BLE001 - a failing model must not stop answers
+                log.exception("dense search failed; answering from lexical search only")
+            degraded = dense is None
         if dense is None:
-            degraded = True
             fused = lexical
         else:
             dense_part = np.clip((dense - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1)
