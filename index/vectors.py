@@ -8,8 +8,8 @@ import numpy as np
 
 # Above this many vectors an exact scan costs more than an approximate graph search.
 EXACT_MAX_VECTORS = 50_000
-HNSW_NEIGHBORS = 32
-HNSW_EF_SEARCH = 128
+IVF_PROBES = 32
+TRAIN_SAMPLE = 65_536
 
 
 class VectorIndex:
@@ -18,7 +18,7 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        return "flat" if isinstance(self.index, faiss.IndexFlat) else "hnsw-sq8"
+        return "flat" if isinstance(self.index, faiss.IndexFlat) else "ivf-sq8"
 
     @property
     def size(self) -> int:
@@ -31,11 +31,16 @@ class VectorIndex:
         if len(vectors) <= exact_max:
             index = faiss.IndexFlatIP(dim)
         else:
-            # 8-bit scalar quantization keeps 100k FAQs (~600k vectors) well under 1 GB.
-            index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, HNSW_NEIGHBORS,
-                                      faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 80
-            index.train(vectors)
+            # Inverted lists with 8-bit scalar quantization: 100k FAQs (~600k vectors) build in
+            # minutes on 2 cores and stay well under 1 GB (HNSW took far longer to build here).
+            nlist = int(4 * np.sqrt(len(vectors)))
+            quantizer = faiss.IndexFlatIP(dim)
+            index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                  faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(0)
+            sample = vectors[rng.choice(len(vectors), min(len(vectors), TRAIN_SAMPLE), replace=False)]
+            index.train(sample)
+            index.nprobe = IVF_PROBES
         index.add(vectors)
         return cls(index)
 
@@ -43,8 +48,8 @@ class VectorIndex:
         k = min(k, self.size)
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        if isinstance(self.index, faiss.IndexHNSW):
-            self.index.hnsw.efSearch = max(HNSW_EF_SEARCH, k)
+        if isinstance(self.index, faiss.IndexIVF):
+            self.index.nprobe = IVF_PROBES
         scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]

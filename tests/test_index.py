@@ -164,13 +164,13 @@ def test_empty_and_symbol_only_queries_fall_back(searcher):
         assert searcher.search(q).decision == FALLBACK
 
 
-def test_vector_index_switches_to_hnsw_above_the_threshold():
+def test_vector_index_switches_to_ivf_above_the_threshold():
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(3000, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     flat = VectorIndex.build(vectors)
     approx = VectorIndex.build(vectors, exact_max=1000)
-    assert flat.kind == "flat" and approx.kind == "hnsw-sq8"
+    assert flat.kind == "flat" and approx.kind == "ivf-sq8"
     hits = 0
     for i in range(0, 3000, 100):
         _, exact_ids = flat.search(vectors[i], 1)
