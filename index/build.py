@@ -38,10 +38,14 @@ def passage_text(entry: FaqEntry) -> str:
     return (entry.question + "\n" + entry.answer)[:PASSAGE_MAX_CHARS]
 
 
-def lexical_docs(entries: list[FaqEntry], tokenizer: JapaneseTokenizer) -> tuple[list, list]:
-    questions = [tokenizer.tokens(" ".join([e.question, *e.alt_questions, *e.tags])) for e in entries]
-    full = [tokenizer.tokens(" ".join([e.question, *e.alt_questions, e.answer])) for e in entries]
-    return questions, full
+def lexical_docs(entries: list[FaqEntry], tokenizer: JapaneseTokenizer,
+                 cache: EmbeddingCache | None = None) -> tuple[list, list]:
+    questions = [" ".join([e.question, *e.alt_questions, *e.tags]) for e in entries]
+    full = [" ".join([e.question, *e.alt_questions, e.answer]) for e in entries]
+    if cache is None:
+        return [tokenizer.tokens(t) for t in questions], [tokenizer.tokens(t) for t in full]
+    name = tokenizer.cache_name
+    return cache.tokens(name, questions, tokenizer.tokens), cache.tokens(name, full, tokenizer.tokens)
 
 
 def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: EmbeddingCache | None,
@@ -50,7 +54,7 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
     """The in-memory index; `embedder=None` gives a lexical-only one."""
     tokenizer = tokenizer or JapaneseTokenizer()
     entries = [e for e in entries if e.active]
-    q_docs, f_docs = lexical_docs(entries, tokenizer)
+    q_docs, f_docs = lexical_docs(entries, tokenizer, cache)
     manifest = {"format": FORMAT_VERSION, "n_entries": len(entries),
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "model": embedder.name if embedder else None, "dim": embedder.dim if embedder else None,

@@ -1,4 +1,4 @@
-"""Embedding cache keyed by (model, text): unchanged text is never embedded twice."""
+"""Cache keyed by text hash: unchanged text is never embedded (or tokenized) twice."""
 from __future__ import annotations
 
 import hashlib
@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
+
+
+_SEP = "\x1f"  # never inside a token: normalization removes control characters
 
 
 def _key(kind: str, text: str) -> str:
@@ -21,7 +24,28 @@ class EmbeddingCache:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, key TEXT NOT NULL, "
                           "vector BLOB NOT NULL, PRIMARY KEY (model, key))")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS tokens (tokenizer TEXT NOT NULL, key TEXT NOT NULL, "
+                          "tokens TEXT NOT NULL, PRIMARY KEY (tokenizer, key))")
         self.conn.commit()
+
+    def tokens(self, tokenizer: str, texts: Sequence[str], compute: Callable[[str], list[str]]) -> list[list[str]]:
+        """Lexical tokens per text; Sudachi over thousands of answers is the slow part of a rebuild."""
+        keys = [_key("tokens", t) for t in texts]
+        found: dict[str, list[str]] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            for key, raw in self.conn.execute(
+                    f"SELECT key, tokens FROM tokens WHERE tokenizer = ? AND key IN ({','.join('?' * len(chunk))})",
+                    [tokenizer, *chunk]):
+                found[key] = raw.split(_SEP) if raw else []
+        new = {k: compute(t) for k, t in zip(keys, texts) if k not in found}
+        if new:
+            with self.conn:
+                self.conn.executemany("INSERT OR REPLACE INTO tokens (tokenizer, key, tokens) VALUES (?,?,?)",
+                                      [(tokenizer, k, _SEP.join(v)) for k, v in new.items()])
+            found.update(new)
+        return [found[k] for k in keys]
 
     def close(self) -> None:
         self.conn.close()

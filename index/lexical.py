@@ -4,7 +4,6 @@ Words carry meaning; character bigrams survive typos and unknown words; reading
 bigrams let a kana-only query (「りさいしょうめい」) meet its kanji (罹災証明)."""
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from functools import cached_property
@@ -24,8 +23,14 @@ _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
 class JapaneseTokenizer:
     """Tokens for BM25. `features` picks the token kinds: words, bigrams, reading."""
 
+    VERSION = 2  # bump when token rules or their storage change, so cached tokens are not reused
+
     def __init__(self, features: Sequence[str] = ("words", "bigrams", "reading")):
         self.features = tuple(features)
+
+    @property
+    def cache_name(self) -> str:
+        return f"sudachi-core-v{self.VERSION}:" + "+".join(self.features)
 
     @cached_property
     def _sudachi(self):
@@ -73,23 +78,22 @@ class BM25:
         self.idf = np.zeros(0, dtype=np.float32)
 
     def fit(self, docs: Iterable[list[str]]) -> "BM25":
-        rows, cols, vals = [], [], []
-        lengths = []
         vocab: dict[str, int] = {}
-        for r, doc in enumerate(docs):
-            counts = Counter(doc)
-            lengths.append(len(doc))
-            for term, tf in counts.items():
-                rows.append(r)
-                cols.append(vocab.setdefault(term, len(vocab)))
-                vals.append(tf)
-        n_docs = len(lengths)
-        lengths = np.asarray(lengths, dtype=np.float32)
-        avg = float(lengths.mean()) if n_docs else 1.0
-        tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n_docs, len(vocab)))
-        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
+        term_ids: list[int] = []
+        doc_lengths: list[int] = []
+        for doc in docs:
+            term_ids.extend([vocab.setdefault(t, len(vocab)) for t in doc])
+            doc_lengths.append(len(doc))
+        n_docs = len(doc_lengths)
+        lengths = np.asarray(doc_lengths, dtype=np.float32)
+        rows = np.repeat(np.arange(n_docs), doc_lengths)
+        tf = sparse.csr_matrix((np.ones(len(term_ids), dtype=np.float32), (rows, np.asarray(term_ids, dtype=np.int64))),
+                               shape=(n_docs, len(vocab)))
+        tf.sum_duplicates()
+        df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
         self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         # precompute the saturated term weight per (doc, term)
+        avg = float(lengths.mean()) if n_docs else 1.0
         denom_row = self.k1 * (1 - self.b + self.b * lengths / max(avg, 1e-9))
         tf = tf.tocoo()
         weights = tf.data * (self.k1 + 1) / (tf.data + denom_row[tf.row])
