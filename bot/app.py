@@ -1,19 +1,44 @@
-"""The LINE bot as a Flask application (application factory)."""
+"""The Flask application factory of the LINE bot.
+
+Services live in ``app.extensions`` (no module-level state):
+
+* ``faq_searcher``: the index/ Searcher;
+* ``bot_database``: the bot's SQLite tables (component "bot");
+* ``bot_event_handler``: claims, conversation, replies;
+* ``bot_webhook_parser``: the line-bot-sdk v3 parser (signature check), absent without a channel secret;
+* with ``FAQBOT_EMULATOR`` (development only): ``line_stub`` and the local chat page.
+"""
 from __future__ import annotations
 
 import logging
 
 from flask import Flask, jsonify
+from linebot.v3 import WebhookParser
 
 from faq.store import FaqStore
 from index.config import make_embedder, search_config_from_env
 from index.search import Searcher
 
-from .config import check_production, config_from_env
+from . import DATABASE_KEY, SEARCHER_KEY
+from .config import check_production, config_from_env, is_production
+from .conversation import Conversation
+from .database import BotDatabase
+from .event_claims import EventClaims
+from .event_handler import EventHandler
+from .exchange_log import ExchangeLog
+from .faq_directory import FaqDirectory
+from .identity import UserHasher
+from .line_client import LineReplier
+from .webhook import HANDLER_KEY, PARSER_KEY, webhook_blueprint
+
+log = logging.getLogger(__name__)
+
+EMULATOR_API_PREFIX = "/line-api"
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.json.ensure_ascii = False
     app.config.from_mapping(config_from_env())
     if config:
         app.config.from_mapping(config)
@@ -27,14 +52,40 @@ def create_app(config: dict | None = None) -> Flask:
         finally:
             store.close()
 
-    app.extensions["faq_searcher"] = Searcher(app.config["FAQBOT_INDEX_DIR"], make_embedder,
-                                              search_config_from_env(), lexical_fallback=store_entries)
+    app.extensions[SEARCHER_KEY] = Searcher(app.config["FAQBOT_INDEX_DIR"], make_embedder,
+                                            search_config_from_env(), lexical_fallback=store_entries)
+    _install_bot(app)
+    app.register_blueprint(webhook_blueprint)
+
+    @app.errorhandler(413)
+    def _too_large(_exc):
+        log.warning("request refused (413): body larger than %s bytes", app.config["MAX_CONTENT_LENGTH"])
+        return jsonify(status="refused", reason="body too large"), 413
 
     @app.get("/healthz")
     def healthz():
-        searcher: Searcher = app.extensions["faq_searcher"]
+        searcher: Searcher = app.extensions[SEARCHER_KEY]
         snap = searcher.snapshot
         return jsonify(status="ok" if snap is not None and snap.has_dense else "degraded",
                        entries=len(snap.entries) if snap else 0, problem=searcher.problem)
 
+    if app.config.get("FAQBOT_EMULATOR") and not is_production(app.config):
+        from .emulator.chat import mount_emulator
+        mount_emulator(app, api_prefix=EMULATOR_API_PREFIX)
     return app
+
+
+def _install_bot(app: Flask) -> None:
+    cfg = app.config
+    database = BotDatabase(cfg["FAQBOT_DB"])
+    app.extensions[DATABASE_KEY] = database
+    exchanges = ExchangeLog(database)
+    hasher = UserHasher(database.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
+    conversation = Conversation(lambda: app.extensions[SEARCHER_KEY], FaqDirectory(cfg["FAQBOT_DB"]), exchanges,
+                                hasher, cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"])
+    replier = LineReplier(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"])
+    app.extensions[HANDLER_KEY] = EventHandler(conversation, EventClaims(database), exchanges, replier)
+    if cfg["LINE_CHANNEL_SECRET"]:
+        app.extensions[PARSER_KEY] = WebhookParser(cfg["LINE_CHANNEL_SECRET"])
+    else:
+        log.warning("LINE_CHANNEL_SECRET is not set: /callback refuses every request (503)")

@@ -2,7 +2,12 @@
 """`make run`: the bot on 127.0.0.1:8000 with no LINE credentials needed.
 
 Creates the database on first use, loads the seed FAQ when it is empty,
-brings the search index up to date, and serves the app."""
+brings the search index up to date, and serves the app.
+
+Without LINE_CHANNEL_SECRET / LINE_CHANNEL_ACCESS_TOKEN (development mode) the
+local LINE emulator is mounted: a chat page at http://127.0.0.1:8000/ and the
+Messaging API stub at /line-api; a channel secret and access token are made up
+for this run only. With the credentials set, the bot talks to the real LINE API."""
 from __future__ import annotations
 
 import glob
@@ -17,6 +22,8 @@ from faq.formats import read_many
 from faq.store import FaqStore
 from index.build import build_index
 from index.config import cache_from_env, index_dir_from_env, make_embedder
+
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 
 
 def prepare() -> None:
@@ -44,8 +51,21 @@ def main(host, port):
     """ローカルでボットを起動します / run the bot locally."""
     prepare()
     from bot import create_app
-    app = create_app()
-    click.echo(f"http://{host}:{port}/ で起動しました（Ctrl+C で終了）", err=True)
+    from bot.config import ConfigError
+    from bot.emulator.chat import emulator_config
+    overrides = emulator_config(host, port)
+    try:
+        app = create_app(overrides)
+    except (ConfigError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    shown = "127.0.0.1" if host in _WILDCARD_HOSTS else host
+    if overrides:
+        click.echo(f"LINE エミュレーター: http://{shown}:{port}/ をブラウザで開いてください"
+                   "（ローカルテスト環境。実際の LINE には送信しません）", err=True)
+    else:
+        click.echo(f"LINE の認証情報で起動します。Webhook URL: http://{shown}:{port}/callback", err=True)
+    click.echo(f"http://{shown}:{port}/ で起動しました（Ctrl+C で終了）", err=True)
+    # threaded: the emulator page calls /callback, which calls the stub, all in this one server
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

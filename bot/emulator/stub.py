@@ -202,6 +202,12 @@ def _details(issues: list[SchemaIssue]) -> list[dict[str, str]]:
     return [{"message": issue.message, "property": issue.property} for issue in issues]
 
 
+def _is_inspection_request() -> bool:
+    """A ``/_stub/`` control route, also when the blueprint is mounted under a prefix (``/line-api/_stub/``)."""
+    rule = request.url_rule
+    return rule is not None and "/_stub/" in rule.rule
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
@@ -237,7 +243,7 @@ def create_stub_blueprint(spec_dir: str | Path | None = None, *, client_timeout:
 
     @bp.before_request
     def _guard():
-        if request.path.startswith("/_stub/"):
+        if _is_inspection_request():
             return None
         state = get_stub_state()
         fault = state.next_fault()
@@ -260,7 +266,7 @@ def create_stub_blueprint(spec_dir: str | Path | None = None, *, client_timeout:
 
     @bp.after_request
     def _request_id_header(response):
-        if not request.path.startswith("/_stub/"):
+        if not _is_inspection_request():
             response.headers["X-Line-Request-Id"] = _request_id()
         return response
 
