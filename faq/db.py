@@ -32,16 +32,18 @@ def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
 
 
 def migrate(db: sqlite_utils.Database, component: str, migrations: list[Migration]) -> int:
-    """Apply the component's migrations that have not run yet; returns the version."""
-    db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
-    row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
-    current = row[0] if row else 0
-    if current > len(migrations):
-        raise RuntimeError(
-            f"データベースのスキーマ({component} v{current})がこのプログラムより新しいです / "
-            f"database schema {component} v{current} is newer than this program (v{len(migrations)})")
-    for version in range(current + 1, len(migrations) + 1):
-        with transaction(db):
+    """Apply the component's migrations that have not run yet; returns the version.
+    Version check and migrations share one write transaction, so two workers starting on a fresh
+    database cannot both migrate."""
+    with transaction(db):
+        db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
+        current = row[0] if row else 0
+        if current > len(migrations):
+            raise RuntimeError(
+                f"データベースのスキーマ({component} v{current})がこのプログラムより新しいです / "
+                f"database schema {component} v{current} is newer than this program (v{len(migrations)})")
+        for version in range(current + 1, len(migrations) + 1):
             migrations[version - 1](db)
             db.execute("INSERT INTO schema_versions (component, version) VALUES (?, ?) "
                        "ON CONFLICT(component) DO UPDATE SET version = excluded.version",

@@ -1,0 +1,110 @@
+"""The bot's tables in the shared SQLite database (component "bot") and per-thread connections."""
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from faq.db import migrate, open_db
+
+COMPONENT = "bot"
+SALT_SETTING = "user_hash_salt"
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE bot_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # Idempotency: one row per webhookEventId (state processing -> done).
+    db.execute("""CREATE TABLE bot_processed_events (
+        event_id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        claimed_at REAL NOT NULL,
+        completed_at REAL,
+        attempts INTEGER NOT NULL DEFAULT 1)""")
+    db.execute("CREATE INDEX bot_processed_events_claimed ON bot_processed_events(claimed_at)")
+    # Friends of the official account, by pseudonym only.
+    db.execute("""CREATE TABLE bot_users (
+        user_hash TEXT PRIMARY KEY,
+        active INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        unfollowed_at TEXT)""")
+    # One row per resident turn: the masked question, what the bot decided, and the feedback.
+    db.execute("""CREATE TABLE bot_exchanges (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT UNIQUE,
+        created_at TEXT NOT NULL,
+        user_hash TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        query TEXT,
+        pii_masked INTEGER NOT NULL DEFAULT 0,
+        decision TEXT NOT NULL,
+        reason TEXT,
+        faq_id TEXT,
+        score REAL,
+        degraded INTEGER NOT NULL DEFAULT 0,
+        latency_ms INTEGER,
+        delivered INTEGER,
+        feedback TEXT,
+        feedback_at TEXT,
+        parent_id INTEGER)""")
+    db.execute("CREATE INDEX bot_exchanges_created ON bot_exchanges(created_at)")
+    db.execute("CREATE INDEX bot_exchanges_faq ON bot_exchanges(faq_id)")
+    # Residents who asked for the human desk (the ticket system comes later).
+    db.execute("""CREATE TABLE bot_handoff_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        user_hash TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        exchange_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'open')""")
+    db.execute("CREATE INDEX bot_handoff_requests_created ON bot_handoff_requests(created_at)")
+
+
+MIGRATIONS = [_create_v1]
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class BotDatabase:
+    """Opens one connection per thread (SQLite connections must not be shared mid-transaction)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            migrate(self.conn(), COMPONENT, MIGRATIONS)
+        except sqlite3.OperationalError:
+            # Several gunicorn workers starting on a new database: another one migrated first.
+            time.sleep(0.2)
+            migrate(self.conn(), COMPONENT, MIGRATIONS)
+
+    def conn(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = open_db(self.path)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+    def user_hash_salt(self, configured: str) -> str:
+        """The configured salt, or (development) one generated once and kept in the database."""
+        if configured:
+            return configured
+        db = self.conn()
+        db.execute("INSERT OR IGNORE INTO bot_settings (key, value) VALUES (?, ?)",
+                   [SALT_SETTING, secrets.token_hex(32)])
+        return db.execute("SELECT value FROM bot_settings WHERE key = ?", [SALT_SETTING]).fetchone()[0]

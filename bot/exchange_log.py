@@ -1,0 +1,104 @@
+"""What the bot records: exchanges (masked), feedback, desk requests and follow status."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from .database import BotDatabase, utc_now_iso
+from .identity import ChatKey
+
+RESOLVED, UNRESOLVED = "resolved", "unresolved"
+
+
+@dataclass(frozen=True)
+class ExchangeRecord:
+    """One resident turn. ``query`` must already be masked."""
+    chat: ChatKey
+    kind: str                     # text | pick | topic | menu | help | feedback | desk | non_text | greeting
+    decision: str                 # answer | suggest | fallback | menu | help | topic | desk | ...
+    query: str | None = None
+    pii_masked: bool = False
+    reason: str | None = None
+    faq_id: str | None = None
+    score: float | None = None
+    degraded: bool = False
+    latency_ms: int | None = None
+    event_id: str | None = None
+    parent_id: int | None = None
+
+
+class ExchangeLog:
+    def __init__(self, db: BotDatabase):
+        self.db = db
+
+    def record(self, rec: ExchangeRecord) -> int:
+        """Store an exchange; a re-handled event (stale claim) updates its earlier row."""
+        db = self.db.conn()
+        values = [rec.event_id, utc_now_iso(), rec.chat.key, rec.chat.source_type, rec.kind, rec.query,
+                  int(rec.pii_masked), rec.decision, rec.reason, rec.faq_id, rec.score, int(rec.degraded),
+                  rec.latency_ms, rec.parent_id]
+        row = db.execute(
+            "INSERT INTO bot_exchanges (event_id, created_at, user_hash, source_type, kind, query, pii_masked, "
+            "decision, reason, faq_id, score, degraded, latency_ms, parent_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(event_id) DO UPDATE SET created_at = excluded.created_at, kind = excluded.kind, "
+            "query = excluded.query, pii_masked = excluded.pii_masked, decision = excluded.decision, "
+            "reason = excluded.reason, faq_id = excluded.faq_id, score = excluded.score, "
+            "degraded = excluded.degraded, latency_ms = excluded.latency_ms, parent_id = excluded.parent_id "
+            "RETURNING id", values).fetchall()[0]  # fetchall: finish the statement so it commits
+        return int(row[0])
+
+    def mark_delivered(self, exchange_id: int, delivered: bool) -> None:
+        self.db.conn().execute("UPDATE bot_exchanges SET delivered = ? WHERE id = ?", [int(delivered), exchange_id])
+
+    def set_feedback(self, exchange_id: int, chat: ChatKey, resolved: bool) -> bool:
+        """Store feedback on the chat's own exchange; False if it is not theirs or unknown."""
+        cur = self.db.conn().execute(
+            "UPDATE bot_exchanges SET feedback = ?, feedback_at = ? WHERE id = ? AND user_hash = ?",
+            [RESOLVED if resolved else UNRESOLVED, utc_now_iso(), exchange_id, chat.key])
+        return cur.rowcount == 1
+
+    def owns(self, exchange_id: int, chat: ChatKey) -> bool:
+        return self.db.conn().execute("SELECT 1 FROM bot_exchanges WHERE id = ? AND user_hash = ?",
+                                      [exchange_id, chat.key]).fetchone() is not None
+
+    def request_desk(self, chat: ChatKey, exchange_id: int | None) -> int:
+        row = self.db.conn().execute(
+            "INSERT INTO bot_handoff_requests (created_at, user_hash, source_type, exchange_id) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
+            [utc_now_iso(), chat.key, chat.source_type, exchange_id]).fetchall()[0]
+        return int(row[0])
+
+    def set_following(self, chat: ChatKey, following: bool) -> None:
+        now = utc_now_iso()
+        self.db.conn().execute(
+            "INSERT INTO bot_users (user_hash, active, first_seen, last_seen, unfollowed_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(user_hash) DO UPDATE SET active = excluded.active, last_seen = excluded.last_seen, "
+            "unfollowed_at = excluded.unfollowed_at",
+            [chat.key, int(following), now, now, None if following else now])
+
+    def touch_user(self, chat: ChatKey) -> None:
+        """A message from a user: known and active (a message proves they have not blocked the bot)."""
+        now = utc_now_iso()
+        self.db.conn().execute(
+            "INSERT INTO bot_users (user_hash, active, first_seen, last_seen) VALUES (?, 1, ?, ?) "
+            "ON CONFLICT(user_hash) DO UPDATE SET active = 1, last_seen = excluded.last_seen, unfollowed_at = NULL",
+            [chat.key, now, now])
+
+    def recent_topic(self, chat: ChatKey, within_minutes: int = 30) -> str | None:
+        """The category the chat picked from the topic menu in the last minutes, if any."""
+        since = (datetime.now(timezone.utc) - timedelta(minutes=within_minutes)).isoformat(timespec="milliseconds")
+        row = self.db.conn().execute(
+            "SELECT reason FROM bot_exchanges WHERE user_hash = ? AND kind = 'topic' AND created_at >= ? "
+            "ORDER BY id DESC LIMIT 1", [chat.key, since]).fetchone()
+        return row[0] if row else None
+
+    def most_asked(self, faq_ids: list[str]) -> dict[str, int]:
+        """How often each FAQ was answered, for ordering a topic's questions."""
+        if not faq_ids:
+            return {}
+        marks = ",".join("?" * len(faq_ids))
+        rows = self.db.conn().execute(
+            f"SELECT faq_id, count(*) FROM bot_exchanges WHERE decision = 'answer' AND faq_id IN ({marks}) "
+            "GROUP BY faq_id", faq_ids).fetchall()
+        return {faq_id: n for faq_id, n in rows}

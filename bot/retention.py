@@ -1,0 +1,55 @@
+"""Deleting conversation records older than the retention period (FAQBOT_RETENTION_DAYS)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from faq.db import transaction
+
+from .database import BotDatabase
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    cutoff: str
+    exchanges: int
+    handoff_requests: int
+    processed_events: int
+    users: int
+    dry_run: bool
+
+    @property
+    def total(self) -> int:
+        return self.exchanges + self.handoff_requests + self.processed_events + self.users
+
+
+def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
+    """Delete exchanges, desk requests, handled-event ids and inactive-for-long users older than the cutoff.
+
+    Deleted rows are overwritten (secure_delete) and the WAL is checkpointed, so
+    the masked questions do not linger in the database files.
+    """
+    if older_than_days < 0:
+        raise ValueError("older_than_days must be >= 0")
+    cutoff_dt = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
+    cutoff = cutoff_dt.isoformat(timespec="milliseconds")
+    cutoff_epoch = cutoff_dt.timestamp()
+    conn = db.conn()
+    targets = [
+        ("exchanges", "bot_exchanges", "created_at < ?", cutoff),
+        ("handoff_requests", "bot_handoff_requests", "created_at < ?", cutoff),
+        ("processed_events", "bot_processed_events", "claimed_at < ?", cutoff_epoch),
+        ("users", "bot_users", "last_seen < ?", cutoff),
+    ]
+    counts: dict[str, int] = {}
+    if not dry_run:
+        conn.execute("PRAGMA secure_delete = ON")
+    with transaction(conn):
+        for name, table, where, value in targets:
+            if dry_run:
+                counts[name] = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", [value]).fetchone()[0]
+            else:
+                counts[name] = conn.execute(f"DELETE FROM {table} WHERE {where}", [value]).rowcount
+    if not dry_run:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return PurgeReport(cutoff=cutoff, dry_run=dry_run, **counts)

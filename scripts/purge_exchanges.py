@@ -1,0 +1,51 @@
+#!/usr/bin/env python
+"""会話記録の保存期間を過ぎた分を削除します / delete conversation records past the retention period.
+
+Examples:
+    python scripts/purge_exchanges.py                 # FAQBOT_RETENTION_DAYS (既定 365 日) より古い記録を削除
+    python scripts/purge_exchanges.py --older-than 90 --dry-run
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+
+import _bootstrap  # noqa: F401
+import click
+
+from bot.config import ConfigError, config_from_env
+from bot.database import BotDatabase
+from bot.retention import purge
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--older-than", "days", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="この日数より古い記録を削除します（既定: FAQBOT_RETENTION_DAYS、未設定なら 365）。")
+@click.option("--dry-run", is_flag=True, help="削除せず、削除される件数だけを表示します。")
+def main(days: int | None, dry_run: bool) -> None:
+    """保存期間を過ぎた会話記録（質問・回答の記録、職員相談の依頼、処理済みイベント、利用者の登録状況）を削除します。"""
+    try:
+        config = config_from_env(os.environ)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if days is None:
+        days = config["FAQBOT_RETENTION_DAYS"]
+    try:
+        db = BotDatabase(config["FAQBOT_DB"])
+        report = purge(db, days, dry_run=dry_run)
+        db.close()
+    except (sqlite3.Error, RuntimeError, OSError) as exc:
+        raise click.ClickException(f"データベースの処理に失敗しました: {exc}") from exc
+    verb = "削除対象" if dry_run else "削除しました"
+    click.echo(f"{days} 日より古い記録（{report.cutoff} より前）: {verb}")
+    click.echo(f"  会話記録: {report.exchanges}件")
+    click.echo(f"  職員相談の依頼: {report.handoff_requests}件")
+    click.echo(f"  処理済みイベント: {report.processed_events}件")
+    click.echo(f"  利用者の登録状況: {report.users}件")
+    if dry_run:
+        click.echo("（--dry-run のため、何も削除していません）")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""scripts/purge_exchanges.py: deletes conversation records past the retention period."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.database import BotDatabase
+from bot.event_claims import EventClaims
+from bot.exchange_log import ExchangeLog, ExchangeRecord
+from bot.identity import ChatKey
+from line_testkit import database_bytes, rows
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD_QUERY = "古い質問ふるいしつもん"
+NEW_QUERY = "新しい質問あたらしいしつもん"
+
+
+def run(db_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "FAQBOT_RETENTION_DAYS"}
+    environ.update(FAQBOT_DB=str(db_path), **env)
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "purge_exchanges.py"), *args], env=environ,
+                          capture_output=True, text=True, timeout=120)
+
+
+def make_history(db_path: Path) -> None:
+    db = BotDatabase(db_path)
+    log = ExchangeLog(db)
+    chat = ChatKey("user", "a" * 64)
+    old = log.record(ExchangeRecord(chat=chat, kind="text", decision="answer", query=OLD_QUERY, event_id="old"))
+    log.record(ExchangeRecord(chat=chat, kind="text", decision="answer", query=NEW_QUERY, event_id="new"))
+    log.request_desk(chat, old)
+    log.set_following(chat, True)
+    claims = EventClaims(db, clock=lambda: 1_000_000.0)  # 1970: long past
+    claims.claim("old")
+    conn = db.conn()
+    conn.execute("UPDATE bot_exchanges SET created_at = '2020-01-01T00:00:00.000+00:00' WHERE id = ?", [old])
+    conn.execute("UPDATE bot_handoff_requests SET created_at = '2020-01-01T00:00:00.000+00:00'")
+    conn.execute("UPDATE bot_users SET last_seen = '2020-01-01T00:00:00.000+00:00'")
+    db.close()
+
+
+def counts(db_path: Path) -> dict[str, int]:
+    return {t: rows(db_path, f"SELECT count(*) AS n FROM {t}")[0]["n"]
+            for t in ("bot_exchanges", "bot_handoff_requests", "bot_processed_events", "bot_users")}
+
+
+def test_help_is_japanese():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "purge_exchanges.py"), "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "--older-than" in result.stdout and "削除" in result.stdout
+
+
+def test_dry_run_counts_and_deletes_nothing(tmp_path):
+    db_path = tmp_path / "faqbot.sqlite3"
+    make_history(db_path)
+    before = counts(db_path)
+    result = run(db_path, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "会話記録: 1件" in result.stdout and "何も削除していません" in result.stdout
+    assert counts(db_path) == before
+
+
+def test_purge_deletes_only_old_records_and_leaves_no_trace(tmp_path):
+    db_path = tmp_path / "faqbot.sqlite3"
+    make_history(db_path)
+    assert OLD_QUERY.encode() in database_bytes(db_path)
+    result = run(db_path)  # default: FAQBOT_RETENTION_DAYS, 365
+    assert result.returncode == 0, result.stderr
+    assert "365 日より古い記録" in result.stdout
+    assert counts(db_path) == {"bot_exchanges": 1, "bot_handoff_requests": 0, "bot_processed_events": 0,
+                               "bot_users": 0}
+    assert [r["query"] for r in rows(db_path, "SELECT query FROM bot_exchanges")] == [NEW_QUERY]
+    assert OLD_QUERY.encode() not in database_bytes(db_path)  # overwritten, not just unlinked
+
+
+def test_older_than_zero_deletes_everything(tmp_path):
+    db_path = tmp_path / "faqbot.sqlite3"
+    make_history(db_path)
+    result = run(db_path, "--older-than", "0")
+    assert result.returncode == 0, result.stderr
+    assert counts(db_path)["bot_exchanges"] == 0
+
+
+def test_errors_exit_non_zero(tmp_path):
+    db_path = tmp_path / "faqbot.sqlite3"
+    bad_days = run(db_path, "--older-than", "-3")
+    assert bad_days.returncode == 2
+    bad_env = run(db_path, FAQBOT_RETENTION_DAYS="一年")
+    assert bad_env.returncode == 1 and "FAQBOT_RETENTION_DAYS" in bad_env.stderr
+    not_a_db = tmp_path / "not-a-database.sqlite3"
+    not_a_db.write_bytes(b"this is not sqlite" * 100)
+    broken = run(not_a_db)
+    assert broken.returncode == 1 and "データベースの処理に失敗しました" in broken.stderr
