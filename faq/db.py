@@ -35,6 +35,13 @@ def migrate(db: sqlite_utils.Database, component: str, migrations: list[Migratio
     """Apply the component's migrations that have not run yet; returns the version.
     Version check and migrations share one write transaction, so two workers starting on a fresh
     database cannot both migrate."""
+    # Fast path without a write lock: stores are opened on every postback, and are usually current.
+    try:
+        row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
+        if row and row[0] == len(migrations):
+            return row[0]
+    except sqlite3.OperationalError:  # no schema_versions table yet
+        pass
     with transaction(db):
         db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
         row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
