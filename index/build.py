@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -39,13 +39,14 @@ def passage_text(entry: FaqEntry) -> str:
 
 
 def lexical_docs(entries: list[FaqEntry], tokenizer: JapaneseTokenizer,
-                 cache: EmbeddingCache | None = None) -> tuple[list, list]:
+                 cache: EmbeddingCache | None = None) -> tuple[Iterable, Iterable]:
     questions = [" ".join([e.question, *e.alt_questions, *e.tags]) for e in entries]
     full = [" ".join([e.question, *e.alt_questions, e.answer]) for e in entries]
-    if cache is None:
-        return [tokenizer.tokens(t) for t in questions], [tokenizer.tokens(t) for t in full]
+    if cache is None:  # generators: BM25.fit keeps only term ids, never every token list at once
+        return (tokenizer.tokens(t) for t in questions), (tokenizer.tokens(t) for t in full)
     name = tokenizer.cache_name
-    return cache.tokens(name, questions, tokenizer.tokens), cache.tokens(name, full, tokenizer.tokens)
+    return (cache.iter_tokens(name, questions, tokenizer.tokens),
+            cache.iter_tokens(name, full, tokenizer.tokens))
 
 
 def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: EmbeddingCache | None,

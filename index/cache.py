@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -30,22 +30,28 @@ class EmbeddingCache:
 
     def tokens(self, tokenizer: str, texts: Sequence[str], compute: Callable[[str], list[str]]) -> list[list[str]]:
         """Lexical tokens per text; Sudachi over thousands of answers is the slow part of a rebuild."""
-        keys = [_key("tokens", t) for t in texts]
-        found: dict[str, list[str]] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start:start + 500]
+        return list(self.iter_tokens(tokenizer, texts, compute))
+
+    def iter_tokens(self, tokenizer: str, texts: Sequence[str], compute: Callable[[str], list[str]],
+                    chunk_size: int = 500) -> Iterator[list[str]]:
+        """Like `tokens`, one text at a time, holding only one chunk in memory (100k answers are
+        tens of millions of tokens)."""
+        for start in range(0, len(texts), chunk_size):
+            chunk = texts[start:start + chunk_size]
+            keys = [_key("tokens", t) for t in chunk]
+            unique = list(dict.fromkeys(keys))
+            found: dict[str, list[str]] = {}
             for key, raw in self.conn.execute(
-                    f"SELECT key, tokens FROM tokens WHERE tokenizer = ? AND key IN ({','.join('?' * len(chunk))})",
-                    [tokenizer, *chunk]):
+                    f"SELECT key, tokens FROM tokens WHERE tokenizer = ? AND key IN ({','.join('?' * len(unique))})",
+                    [tokenizer, *unique]):
                 found[key] = raw.split(_SEP) if raw else []
-        new = {k: compute(t) for k, t in zip(keys, texts) if k not in found}
-        if new:
-            with self.conn:
-                self.conn.executemany("INSERT OR REPLACE INTO tokens (tokenizer, key, tokens) VALUES (?,?,?)",
-                                      [(tokenizer, k, _SEP.join(v)) for k, v in new.items()])
-            found.update(new)
-        return [found[k] for k in keys]
+            new = {k: compute(t) for k, t in zip(keys, chunk) if k not in found}
+            if new:
+                with self.conn:
+                    self.conn.executemany("INSERT OR REPLACE INTO tokens (tokenizer, key, tokens) VALUES (?,?,?)",
+                                          [(tokenizer, k, _SEP.join(v)) for k, v in new.items()])
+                found.update(new)
+            yield from (found[k] for k in keys)
 
     def close(self) -> None:
         self.conn.close()

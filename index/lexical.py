@@ -5,7 +5,6 @@ bigrams let a kana-only query (「りさいしょうめい」) meet its kanji (�
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import cached_property
 from typing import Iterable, Sequence
 
@@ -69,67 +68,81 @@ class JapaneseTokenizer:
 
 
 class BM25:
-    """Okapi BM25 with a sparse document-term matrix; scores all documents at once."""
+    """Okapi BM25 over a sparse term-by-document matrix (CSC: one posting list per term).
+
+    A query touches only the posting lists of its own terms, so scoring costs what
+    those terms occur, not the size of the collection; fitting keeps term ids in
+    numpy arrays instead of Python lists (100k FAQs are tens of millions of tokens)."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75):
         self.k1, self.b = k1, b
         self.vocab: dict[str, int] = {}
-        self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
+        self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
         self.idf = np.zeros(0, dtype=np.float32)
+
+    @property
+    def n_docs(self) -> int:
+        return self.matrix.shape[0]
 
     def fit(self, docs: Iterable[list[str]]) -> "BM25":
         vocab: dict[str, int] = {}
-        term_ids: list[int] = []
+        chunks: list[np.ndarray] = []
         doc_lengths: list[int] = []
-        for doc in docs:
-            term_ids.extend([vocab.setdefault(t, len(vocab)) for t in doc])
+        for doc in docs:  # may be a generator: each token list is dropped once mapped to ids
+            chunks.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in doc), dtype=np.int32,
+                                      count=len(doc)))
             doc_lengths.append(len(doc))
         n_docs = len(doc_lengths)
+        term_ids = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
+        del chunks
         lengths = np.asarray(doc_lengths, dtype=np.float32)
-        rows = np.repeat(np.arange(n_docs), doc_lengths)
-        tf = sparse.csr_matrix((np.ones(len(term_ids), dtype=np.float32), (rows, np.asarray(term_ids, dtype=np.int64))),
-                               shape=(n_docs, len(vocab)))
-        tf.sum_duplicates()
-        df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
+        rows = np.repeat(np.arange(n_docs, dtype=np.int32), doc_lengths)
+        tf = sparse.coo_matrix((np.ones(len(term_ids), dtype=np.float32), (rows, term_ids)),
+                               shape=(n_docs, len(vocab))).tocsc()  # sums duplicate (doc, term) pairs
+        del rows, term_ids
+        df = np.diff(tf.indptr).astype(np.float32)
         self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         # precompute the saturated term weight per (doc, term)
         avg = float(lengths.mean()) if n_docs else 1.0
         denom_row = self.k1 * (1 - self.b + self.b * lengths / max(avg, 1e-9))
-        tf = tf.tocoo()
-        weights = tf.data * (self.k1 + 1) / (tf.data + denom_row[tf.row])
-        self.matrix = sparse.csr_matrix((weights.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
+        tf.data = (tf.data * (self.k1 + 1) / (tf.data + denom_row[tf.indices])).astype(np.float32)
+        self.matrix = tf
         self.vocab = vocab
         return self
 
-    def query_vector(self, tokens: list[str]) -> sparse.csr_matrix:
-        counts = Counter(t for t in tokens if t in self.vocab)
-        cols = [self.vocab[t] for t in counts]
-        vals = [self.idf[self.vocab[t]] for t in counts]  # repeated query terms count once
-        return sparse.csr_matrix((np.asarray(vals, dtype=np.float32), ([0] * len(cols), cols)),
-                                 shape=(1, len(self.vocab)))
+    def _query_terms(self, tokens: list[str]) -> tuple[list[int], np.ndarray]:
+        cols = list(dict.fromkeys(self.vocab[t] for t in tokens if t in self.vocab))  # repeats count once
+        return cols, self.idf[cols] if cols else np.zeros(0, dtype=np.float32)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
-        if not self.vocab:
-            return np.zeros(self.matrix.shape[0], dtype=np.float32)
-        q = self.query_vector(tokens)
-        return np.asarray((self.matrix @ q.T).todense()).ravel()
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        m = self.matrix
+        for col, idf in zip(*self._query_terms(tokens)):
+            lo, hi = m.indptr[col], m.indptr[col + 1]
+            out[m.indices[lo:hi]] += idf * m.data[lo:hi]
+        return out
 
     def max_score(self, tokens: list[str]) -> float:
         """What a document containing every query term would score at most; used to normalize."""
-        q = self.query_vector(tokens)
-        return float(q.sum() * (self.k1 + 1)) if q.nnz else 0.0
+        _, idf = self._query_terms(tokens)
+        return float(idf.sum() * (self.k1 + 1))
 
     # -- persistence --
     def state(self) -> dict:
-        m = self.matrix.tocsr()
+        m = self.matrix
         return {"k1": self.k1, "b": self.b, "idf": self.idf, "data": m.data, "indices": m.indices,
-                "indptr": m.indptr, "shape": np.asarray(m.shape), "terms": np.array(list(self.vocab), dtype=str)}
+                "indptr": m.indptr, "shape": np.asarray(m.shape), "layout": np.asarray("csc"),
+                "terms": np.array(list(self.vocab), dtype=str)}
 
     @classmethod
     def from_state(cls, state: dict) -> "BM25":
         bm = cls(float(state["k1"]), float(state["b"]))
         bm.idf = state["idf"]
-        bm.matrix = sparse.csr_matrix((state["data"], state["indices"], state["indptr"]),
-                                      shape=tuple(int(x) for x in state["shape"]))
+        shape = tuple(int(x) for x in state["shape"])
+        parts = (state["data"], state["indices"], state["indptr"])
+        if "layout" in state and str(state["layout"]) == "csc":
+            bm.matrix = sparse.csc_matrix(parts, shape=shape)
+        else:  # builds written before the posting-list layout
+            bm.matrix = sparse.csr_matrix(parts, shape=shape).tocsc()
         bm.vocab = {t: i for i, t in enumerate(state["terms"].tolist())}
         return bm

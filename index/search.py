@@ -75,6 +75,10 @@ class Ranker:
     def __init__(self, snapshot: Snapshot, embedder: Embedder | None, config: SearchConfig,
                  tokenizer: JapaneseTokenizer):
         self.snap, self.embedder, self.config, self.tokenizer = snapshot, embedder, config, tokenizer
+        # per-FAQ category codes, so a category preference costs one vector comparison per query
+        self._category_code: dict[str, int] = {}
+        self._categories = np.fromiter((self._category_code.setdefault(e.category, len(self._category_code))
+                                        for e in snapshot.entries), dtype=np.int32, count=len(snapshot.entries))
 
     def dense_scores(self, query: str) -> np.ndarray | None:
         """Per-FAQ cosine: a blend of best question match and answer-passage match."""
@@ -124,8 +128,7 @@ class Ranker:
             dense_part = np.clip((dense - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1)
             fused = cfg.dense_weight * dense_part + (1 - cfg.dense_weight) * lexical
         if prefer_category:
-            cats = np.fromiter((e.category == prefer_category for e in self.snap.entries), dtype=bool,
-                               count=len(self.snap.entries))
+            cats = self._categories == self._category_code.get(prefer_category, -1)
             fused = fused + cfg.category_boost * (cats & (fused >= cfg.suggest_threshold))
         k = min(top_k, len(fused))
         if k == 0:

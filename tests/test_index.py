@@ -188,6 +188,45 @@ def test_tokenizer_matches_kana_to_kanji_and_survives_typos():
     assert int(np.argmax(bm.scores(tok.tokens("水道料の支払")))) == 2
 
 
+def _reference_bm25(docs, query, k1=1.2, b=0.75):
+    """Okapi BM25 written out term by term, to check the sparse implementation against."""
+    import math
+    n = len(docs)
+    avg = sum(len(d) for d in docs) / n
+    out = []
+    for d in docs:
+        score = 0.0
+        for t in dict.fromkeys(query):
+            df = sum(t in x for x in docs)
+            tf = d.count(t)
+            if df and tf:
+                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avg))
+        out.append(score)
+    return np.asarray(out)
+
+
+def test_bm25_matches_the_formula_and_survives_a_save_in_either_layout():
+    from scipy import sparse
+    rng = np.random.default_rng(3)
+    words = [f"t{i}" for i in range(40)]
+    docs = [list(rng.choice(words, size=rng.integers(1, 30))) for _ in range(60)] + [[]]
+    bm = BM25().fit(iter(docs))  # a generator is enough
+    for query in (["t1", "t2", "t2", "t39"], ["t5"], ["nope"], []):
+        np.testing.assert_allclose(bm.scores(query), _reference_bm25(docs, query), rtol=1e-5, atol=1e-6)
+    q = ["t3", "t7"]
+    again = BM25.from_state(bm.state())
+    np.testing.assert_allclose(again.scores(q), bm.scores(q))
+    # a build written before the posting-list layout (row-major, no "layout" key) still loads
+    old = bm.state()
+    del old["layout"]
+    csr = bm.matrix.tocsr()
+    old.update(data=csr.data, indices=csr.indices, indptr=csr.indptr)
+    np.testing.assert_allclose(BM25.from_state(old).scores(q), bm.scores(q))
+    assert sparse.isspmatrix_csc(BM25.from_state(old).matrix)
+    assert bm.max_score(q) >= bm.scores(q).max() > 0
+
+
 def test_build_index_cli_then_search(env, tmp_path):
     from conftest import run_cli
     src = tmp_path / "small.jsonl"
