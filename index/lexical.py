@@ -105,7 +105,9 @@ class BM25:
         # precompute the saturated term weight per (doc, term)
         avg = float(lengths.mean()) if n_docs else 1.0
         denom_row = self.k1 * (1 - self.b + self.b * lengths / max(avg, 1e-9))
-        tf.data = (tf.data * (self.k1 + 1) / (tf.data + denom_row[tf.indices])).astype(np.float32)
+        # half precision: 3 significant digits are plenty for a term weight in 0..k1+1, and it saves
+        # a quarter of the index's memory at 100k FAQs (tens of millions of postings)
+        tf.data = (tf.data * (self.k1 + 1) / (tf.data + denom_row[tf.indices])).astype(np.float16)
         self.matrix = tf
         self.vocab = vocab
         return self

@@ -76,9 +76,10 @@ class Ranker:
                  tokenizer: JapaneseTokenizer):
         self.snap, self.embedder, self.config, self.tokenizer = snapshot, embedder, config, tokenizer
         # per-FAQ category codes, so a category preference costs one vector comparison per query
+        categories = getattr(snapshot.entries, "categories", None) or [e.category for e in snapshot.entries]
         self._category_code: dict[str, int] = {}
-        self._categories = np.fromiter((self._category_code.setdefault(e.category, len(self._category_code))
-                                        for e in snapshot.entries), dtype=np.int32, count=len(snapshot.entries))
+        self._categories = np.fromiter((self._category_code.setdefault(c, len(self._category_code))
+                                        for c in categories), dtype=np.int32, count=len(categories))
 
     def dense_scores(self, query: str) -> np.ndarray | None:
         """Per-FAQ cosine: a blend of best question match and answer-passage match."""
@@ -111,7 +112,8 @@ class Ranker:
                 out += weight * bm.scores(tokens) / best
         return np.clip(out, 0.0, 1.0)
 
-    def rank(self, query: str, prefer_category: str | None, top_k: int) -> tuple[list[Candidate], bool]:
+    def rank(self, query: str, prefer_category: str | None, top_k: int,
+             category_boost: float | None = None) -> tuple[list[Candidate], bool]:
         cfg = self.config
         degraded = False
         lexical = self.lexical_scores(query)
@@ -127,14 +129,18 @@ class Ranker:
         else:
             dense_part = np.clip((dense - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1)
             fused = cfg.dense_weight * dense_part + (1 - cfg.dense_weight) * lexical
+        # A preferred category changes the order, never the scores: decide() then sees a reordered top
+        # whose lead is not clear and offers choices instead of a confident answer it would not give otherwise.
+        order = fused
         if prefer_category:
+            boost = cfg.category_boost if category_boost is None else category_boost
             cats = self._categories == self._category_code.get(prefer_category, -1)
-            fused = fused + cfg.category_boost * (cats & (fused >= cfg.suggest_threshold))
+            order = fused + boost * (cats & (fused >= cfg.suggest_threshold))
         k = min(top_k, len(fused))
         if k == 0:
             return [], degraded
-        top = np.argpartition(-fused, k - 1)[:k]
-        top = top[np.argsort(-fused[top], kind="stable")]
+        top = np.argpartition(-order, k - 1)[:k]
+        top = top[np.argsort(-order[top], kind="stable")]
         dense_raw = dense if dense is not None else np.zeros_like(lexical)
         return [Candidate(self.snap.entries[i], float(fused[i]), float(dense_raw[i]), float(lexical[i]))
                 for i in top], degraded
@@ -242,14 +248,18 @@ class Searcher:
         return r.snap if r else None
 
     # -- searching -------------------------------------------------------
-    def search(self, query: str, top_k: int = 10, prefer_category: str | None = None) -> SearchOutcome:
+    def search(self, query: str, top_k: int = 10, prefer_category: str | None = None,
+               category_boost: float | None = None) -> SearchOutcome:
+        """Ranked candidates and the decision. `prefer_category` moves relevant entries of that category
+        up by `category_boost` (default from the config) in the order, without changing their scores."""
         query = normalize_query(query or "")[:500]
         if not has_content(query):
             return SearchOutcome(query, FALLBACK, (), reason="no-content")
         ranker = self.ranker()
         if ranker is None:
             return SearchOutcome(query, FALLBACK, (), reason="no-index", degraded=True)
-        candidates, degraded = ranker.rank(query, prefer_category, max(top_k, self.config.suggest_max))
+        candidates, degraded = ranker.rank(query, prefer_category, max(top_k, self.config.suggest_max),
+                                           category_boost)
         degraded = degraded or not ranker.snap.has_dense
         decision, reason, shown = decide(query, candidates, self.config)
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)

@@ -68,4 +68,22 @@ def test_disaster_category_is_preferred_when_relevant(searcher):
     assert plain.top.entry.category != "disaster-support"
     assert boosted.top.entry.category == "disaster-support"
     top_disaster = next(c for c in plain.candidates if c.entry.category == "disaster-support")
-    assert boosted.top.score > top_disaster.score
+    # the order changes, the scores do not: a preference never manufactures a confident answer
+    assert boosted.top.entry.id == top_disaster.entry.id and boosted.top.score == top_disaster.score
+    assert boosted.decision != ANSWER
+
+
+def test_a_stronger_boost_moves_more_but_only_relevant_entries(searcher):
+    query = "オンラインで申請したい"
+    default = searcher.search(query, prefer_category="disaster-support")
+    strong = searcher.search(query, prefer_category="disaster-support", category_boost=0.5)
+    rank = lambda out: [c.entry.category for c in out.candidates].index("disaster-support")  # noqa: E731
+    assert rank(strong) <= rank(default)
+    assert strong.top.entry.category == "disaster-support"
+    # entries below the suggest threshold are never lifted above relevant ones
+    cfg = searcher.config
+    lifted = [c for c in strong.candidates if c.entry.category == "disaster-support" and c.score < cfg.suggest_threshold]
+    others = [c for c in strong.candidates if c.entry.category != "disaster-support" and c.score >= cfg.suggest_threshold]
+    if lifted and others:
+        positions = {id(c): i for i, c in enumerate(strong.candidates)}
+        assert max(positions[id(c)] for c in others) < min(positions[id(c)] for c in lifted)
