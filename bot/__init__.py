@@ -6,6 +6,8 @@ from __future__ import annotations
 # Keys of the services in app.extensions.
 SEARCHER_KEY = "faq_searcher"
 DATABASE_KEY = "bot_database"
+TICKETS_KEY = "bot_tickets"      # bot.tickets.TicketStore
+DESK_KEY = "bot_desk"            # bot.desk.DeskService
 
 
 def create_app(config: dict | None = None):

@@ -4,6 +4,7 @@ Services live in ``app.extensions`` (no module-level state):
 
 * ``faq_searcher``: the index/ Searcher;
 * ``bot_database``: the bot's SQLite tables (component "bot");
+* ``bot_tickets`` / ``bot_desk``: handoff tickets and the desk actions (used by the staff console);
 * ``bot_event_handler``: claims, conversation, replies;
 * ``bot_webhook_parser``: the line-bot-sdk v3 parser (signature check), absent without a channel secret;
 * with ``FAQBOT_EMULATOR`` (development only): ``line_stub`` and the local chat page.
@@ -19,16 +20,22 @@ from faq.store import FaqStore
 from index.config import make_embedder, search_config_from_env
 from index.search import Searcher
 
-from . import DATABASE_KEY, SEARCHER_KEY
-from .config import check_production, config_from_env, is_production
+from . import DATABASE_KEY, DESK_KEY, SEARCHER_KEY, TICKETS_KEY
+from .config import ConfigError, check_production, config_from_env, is_production
+from .console import init_console
 from .conversation import Conversation
 from .database import BotDatabase
+from .desk import DeskService
+from .desk_hours import DeskHoursError, desk_hours_from_config
+from .disaster import mode_reader
 from .event_claims import EventClaims
 from .event_handler import EventHandler
 from .exchange_log import ExchangeLog
 from .faq_directory import FaqDirectory
+from .handoff import Handoff
 from .identity import UserHasher
-from .line_client import LineReplier
+from .line_client import LineSender
+from .tickets import TicketStore
 from .webhook import HANDLER_KEY, PARSER_KEY, webhook_blueprint
 
 log = logging.getLogger(__name__)
@@ -56,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
                                             search_config_from_env(), lexical_fallback=store_entries)
     _install_bot(app)
     app.register_blueprint(webhook_blueprint)
+    init_console(app)  # the staff console at /console
 
     @app.errorhandler(413)
     def _too_large(_exc):
@@ -77,14 +85,28 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _install_bot(app: Flask) -> None:
     cfg = app.config
+    try:
+        hours = desk_hours_from_config(cfg)
+    except DeskHoursError as exc:
+        raise ConfigError(str(exc)) from None
     database = BotDatabase(cfg["FAQBOT_DB"])
     app.extensions[DATABASE_KEY] = database
     exchanges = ExchangeLog(database)
     hasher = UserHasher(database.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
-    conversation = Conversation(lambda: app.extensions[SEARCHER_KEY], FaqDirectory(cfg["FAQBOT_DB"]), exchanges,
-                                hasher, cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"])
-    replier = LineReplier(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"])
-    app.extensions[HANDLER_KEY] = EventHandler(conversation, EventClaims(database), exchanges, replier)
+    faqs = FaqDirectory(cfg["FAQBOT_DB"])
+    sender = LineSender(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"],
+                        read_timeout=float(cfg["LINE_READ_TIMEOUT"]))
+    tickets = TicketStore(database)
+    app.extensions[TICKETS_KEY] = tickets
+    app.extensions[DESK_KEY] = DeskService(tickets, sender, cfg["FAQBOT_DESK_PHONE"])
+    handoff = Handoff(tickets, database, faqs, hours, minutes_per_ticket=cfg["FAQBOT_DESK_MINUTES_PER_TICKET"],
+                      desk_phone=cfg["FAQBOT_DESK_PHONE"], desk_hours_text=cfg["FAQBOT_DESK_HOURS"],
+                      clock=cfg.get("FAQBOT_CLOCK"))
+    conversation = Conversation(lambda: app.extensions[SEARCHER_KEY], faqs, exchanges, hasher,
+                                cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
+                                disaster_mode=mode_reader(cfg["FAQBOT_DB"]),
+                                emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]))
+    app.extensions[HANDLER_KEY] = EventHandler(conversation, EventClaims(database), exchanges, sender)
     if cfg["LINE_CHANNEL_SECRET"]:
         app.extensions[PARSER_KEY] = WebhookParser(cfg["LINE_CHANNEL_SECRET"])
     else:

@@ -9,9 +9,16 @@ DEFAULT_LINE_API_ENDPOINT = "https://api.line.me"
 DEFAULT_RETENTION_DAYS = 365
 DEFAULT_DESK_PHONE = "088-000-0000"
 DEFAULT_DESK_HOURS = "平日 8時30分〜17時15分（土日祝日・年末年始を除く）"
+DEFAULT_DESK_DAYS = "mon-fri"
+DEFAULT_DESK_OPEN = "08:30"
+DEFAULT_DESK_CLOSE = "17:15"
+DEFAULT_DESK_CLOSED_DAYS = "12-29..01-03"
+DEFAULT_DESK_MINUTES_PER_TICKET = 10
 # LINE webhook bodies are small; anything above this is refused with 413 before it is read.
 MAX_WEBHOOK_BODY_BYTES = 1024 * 1024
 MIN_PRODUCTION_SALT_CHARS = 16
+MIN_PRODUCTION_SECRET_KEY_CHARS = 32
+DEFAULT_CONSOLE_SESSION_HOURS = 8
 
 
 class ConfigError(RuntimeError):
@@ -31,6 +38,17 @@ def _int_setting(environ, name: str, default: int, minimum: int) -> int:
     return value
 
 
+def _bool_setting(environ, name: str, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} は 1 か 0 にしてください / {name} must be 1 or 0: {raw!r}")
+
+
 def config_from_env(environ=os.environ) -> dict:
     from index.config import index_dir_from_env  # here: the purge tool needs no search stack
     return {
@@ -45,6 +63,26 @@ def config_from_env(environ=os.environ) -> dict:
         "FAQBOT_RETENTION_DAYS": _int_setting(environ, "FAQBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1),
         "FAQBOT_DESK_PHONE": environ.get("FAQBOT_DESK_PHONE") or DEFAULT_DESK_PHONE,
         "FAQBOT_DESK_HOURS": environ.get("FAQBOT_DESK_HOURS") or DEFAULT_DESK_HOURS,
+        # Desk hours (Asia/Tokyo) for handoff tickets; read by bot.desk_hours.
+        "FAQBOT_DESK_DAYS": environ.get("FAQBOT_DESK_DAYS") or DEFAULT_DESK_DAYS,
+        "FAQBOT_DESK_OPEN": environ.get("FAQBOT_DESK_OPEN") or DEFAULT_DESK_OPEN,
+        "FAQBOT_DESK_CLOSE": environ.get("FAQBOT_DESK_CLOSE") or DEFAULT_DESK_CLOSE,
+        "FAQBOT_DESK_CLOSED_DAYS": environ.get("FAQBOT_DESK_CLOSED_DAYS", DEFAULT_DESK_CLOSED_DAYS),
+        "FAQBOT_DESK_NATIONAL_HOLIDAYS": _bool_setting(environ, "FAQBOT_DESK_NATIONAL_HOLIDAYS", True),
+        "FAQBOT_DESK_MINUTES_PER_TICKET": _int_setting(environ, "FAQBOT_DESK_MINUTES_PER_TICKET",
+                                                       DEFAULT_DESK_MINUTES_PER_TICKET, 1),
+        # #7119 (救急安心センター) is offered only where the prefecture runs it.
+        "FAQBOT_EMERGENCY_7119": _bool_setting(environ, "FAQBOT_EMERGENCY_7119", True),
+        # Not from the environment: tests inject a clock (a callable returning an aware datetime).
+        "FAQBOT_CLOCK": None,
+        "LINE_READ_TIMEOUT": 10.0,
+        # Staff console (bot/console): the session signing key (required in production), plain-http cookies
+        # for local development only, session length, and how many trusted proxies add X-Forwarded-For.
+        "FAQBOT_SECRET_KEY": environ.get("FAQBOT_SECRET_KEY", ""),
+        "FAQBOT_CONSOLE_INSECURE_COOKIES": _bool_setting(environ, "FAQBOT_CONSOLE_INSECURE_COOKIES", False),
+        "FAQBOT_CONSOLE_SESSION_HOURS": _int_setting(environ, "FAQBOT_CONSOLE_SESSION_HOURS",
+                                                     DEFAULT_CONSOLE_SESSION_HOURS, 1),
+        "FAQBOT_CONSOLE_PROXY_HOPS": _int_setting(environ, "FAQBOT_CONSOLE_PROXY_HOPS", 0, 0),
         # Set only by scripts/run_local.py: mounts the local chat page and Messaging API stub.
         "FAQBOT_EMULATOR": False,
         "MAX_CONTENT_LENGTH": MAX_WEBHOOK_BODY_BYTES,
@@ -68,3 +106,11 @@ def check_production(config: dict) -> None:
                           f"FAQBOT_USER_HASH_SALT must be at least {MIN_PRODUCTION_SALT_CHARS} random characters")
     if config.get("FAQBOT_EMULATOR"):
         raise ConfigError("本番モードではローカルのLINEエミュレーターは使えません / the emulator is never used in production")
+    # the staff console: signed session cookies, sent over HTTPS only
+    if len(config.get("FAQBOT_SECRET_KEY") or "") < MIN_PRODUCTION_SECRET_KEY_CHARS:
+        raise ConfigError(f"本番モードでは FAQBOT_SECRET_KEY（職員画面のセッション鍵、{MIN_PRODUCTION_SECRET_KEY_CHARS} 文字以上の"
+                          f"ランダムな値）が必要です / FAQBOT_SECRET_KEY (at least {MIN_PRODUCTION_SECRET_KEY_CHARS} "
+                          "random characters) is required in production")
+    if config.get("FAQBOT_CONSOLE_INSECURE_COOKIES"):
+        raise ConfigError("本番モードでは FAQBOT_CONSOLE_INSECURE_COOKIES は使えません（職員画面は HTTPS のみ） / "
+                          "insecure console cookies are never allowed in production")

@@ -66,7 +66,52 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX bot_handoff_requests_created ON bot_handoff_requests(created_at)")
 
 
-MIGRATIONS = [_create_v1]
+def _create_v2(db: sqlite_utils.Database) -> None:
+    # Handoff tickets: the human desk. line_user_id is the only place the raw LINE user id is kept
+    # (needed to push staff replies); everything else is keyed by the pseudonym.
+    db.execute("""CREATE TABLE bot_tickets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        first_response_at TEXT,
+        closed_at TEXT,
+        status TEXT NOT NULL,
+        category TEXT,
+        assigned_to TEXT,
+        disaster INTEGER NOT NULL DEFAULT 0,
+        user_hash TEXT NOT NULL,
+        line_user_id TEXT,
+        trigger TEXT NOT NULL)""")
+    # At most one open ticket per resident, enforced by SQLite itself.
+    db.execute("CREATE UNIQUE INDEX bot_tickets_one_open ON bot_tickets(user_hash) WHERE status != 'closed'")
+    db.execute("CREATE INDEX bot_tickets_status ON bot_tickets(status, created_at)")
+    db.execute("""CREATE TABLE bot_ticket_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket_id INTEGER NOT NULL REFERENCES bot_tickets(id),
+        created_at TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        staff TEXT,
+        text TEXT NOT NULL,
+        push_status TEXT,
+        push_error TEXT,
+        retry_key TEXT UNIQUE,
+        attempts INTEGER NOT NULL DEFAULT 0)""")
+    db.execute("CREATE INDEX bot_ticket_messages_ticket ON bot_ticket_messages(ticket_id, id)")
+    # Broadcasts sent by staff (scripts/broadcast.py): what, by whom, and how it went.
+    db.execute("""CREATE TABLE bot_broadcasts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        sent_by TEXT NOT NULL,
+        text TEXT NOT NULL,
+        retry_key TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        request_id TEXT,
+        updated_at TEXT NOT NULL)""")
+
+
+MIGRATIONS = [_create_v1, _create_v2]
 
 
 def utc_now_iso() -> str:

@@ -19,6 +19,8 @@ from linebot.v3.messaging import (
     URIAction,
 )
 
+from faq.text import japanese_punctuation
+
 from .postback import POSTBACK_DATA_MAX, Postback
 
 TEXT_MAX = 5000
@@ -95,6 +97,7 @@ def split_text(text: str, limit: int = TEXT_MAX) -> list[str]:
 def postback_action(label: str, postback: Postback, display_text: str | None = None) -> PostbackAction:
     data = postback.encode()
     assert len(data) <= POSTBACK_DATA_MAX
+    label, display_text = japanese_punctuation(label), japanese_punctuation(display_text)
     return PostbackAction(label=truncate(label, LABEL_MAX), data=data,
                           display_text=truncate(display_text, ACTION_TEXT_MAX) if display_text else None)
 
@@ -120,7 +123,8 @@ def compose(blocks: Sequence[str], actions: Sequence = ()) -> list[TextMessage]:
     paragraph/sentence boundaries; when more than 5 messages would be needed,
     neighbours are merged, and only text that cannot fit even then is cut (marked).
     """
-    texts = [piece for block in blocks if block and block.strip() for piece in split_text(block)]
+    texts = [piece for block in blocks if block and block.strip()
+             for piece in split_text(japanese_punctuation(block))]
     while len(texts) > MESSAGES_MAX:
         merges = [(line_length(texts[i]) + line_length(texts[i + 1]), i) for i in range(len(texts) - 1)
                   if line_length(texts[i]) + 2 + line_length(texts[i + 1]) <= TEXT_MAX]

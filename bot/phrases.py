@@ -130,3 +130,127 @@ def topic_empty(category: str) -> str:
 
 def topic_label(category: str) -> str:
     return CATEGORIES.get(category, category)
+
+
+# -- emergencies ---------------------------------------------------------------
+def emergency(disaster: bool, with_7119: bool) -> str:
+    lines = [
+        "【命に危険があるときは、すぐに電話してください】",
+        "・火事・救急：119",
+        "・事件・事故：110",
+    ]
+    if with_7119:
+        lines.append("・救急車を呼ぶか迷うとき：#7119（救急安心センター）")
+    if disaster:
+        lines.append("・家族の安否の伝言：171（災害用伝言ダイヤル）")
+    lines.append("このLINEは緊急通報を受け付けていません。返信を待たずにお電話ください。")
+    return "\n".join(lines)
+
+
+# -- the human desk (handoff tickets) --------------------------------------------
+END_TICKET_LABEL = "相談をやめる"
+STAFF_REPLY_HEADING = "【担当者からのお返事】"
+
+HANDOFF_UNRESOLVED_INTRO = "お役に立てず申し訳ありません。"
+
+
+def _phone_line(phone: str, hours: str) -> str:
+    return f"お急ぎの場合はお電話でも受け付けています。\n電話：{phone}\n受付時間：{hours}"
+
+
+def handoff_open(ahead: int, minutes: int, late_opening: str | None, phone: str, hours: str) -> str:
+    """Inside desk hours: the ticket is in the queue."""
+    if ahead:
+        wait = f"ただいま{ahead}件の相談をお受けしています。お返事まで、およそ{minutes}分の見込みです。"
+    else:
+        wait = f"お返事まで、およそ{minutes}分の見込みです。"
+    late = (f"\n本日の受付時間内にお返事できない場合は、{late_opening}以降にご連絡します。"
+            if late_opening else "")
+    return (
+        "担当者におつなぎします。\n"
+        f"{wait}{late}\n\n"
+        "このままメッセージで、ご相談の内容を送ってください。担当者が順番に確認してお返事します。\n"
+        "※氏名・住所・電話番号・マイナンバーなどの個人情報は送らないでください。\n\n"
+        + _phone_line(phone, hours)
+    )
+
+
+def handoff_closed(opening: str | None, phone: str, hours: str) -> str:
+    """Outside desk hours: the ticket is kept for the next opening."""
+    when = (f"{opening}以降に担当者からご連絡します。" if opening
+            else "受付を再開したあと、担当者からご連絡します。")
+    return (
+        "ただいま受付時間外のため、ご相談を受け付けて保存しました。\n"
+        f"{when}\n\n"
+        "ご相談の内容は、このままメッセージで送ってください。いただいた内容は担当者に届きます。\n"
+        "※氏名・住所・電話番号・マイナンバーなどの個人情報は送らないでください。\n\n"
+        + _phone_line(phone, hours)
+    )
+
+
+HANDOFF_ALREADY_OPEN = "すでに担当者へのご相談を受け付けています。このままメッセージを送ってください。"
+
+
+def ticket_ack(opening: str | None) -> str:
+    """The short acknowledgement of a message sent while a ticket is open."""
+    if opening:
+        return f"担当者に伝えました。{opening}以降にお返事します。"
+    return "担当者に伝えました。お返事まで、しばらくお待ちください。"
+
+
+TICKET_NON_TEXT_ACK = "スタンプ・画像などは担当者に届きません。ご相談の内容は文字で送ってください。"
+TICKET_NON_TEXT_NOTE = "（{kind}が送られました。内容は保存していません）"
+NON_TEXT_KINDS = {"sticker": "スタンプ", "image": "画像", "video": "動画", "audio": "音声", "file": "ファイル",
+                  "location": "位置情報"}
+TICKET_ENDED_BY_RESIDENT = (
+    "担当者へのご相談を終了しました。ここからは自動でお答えします。\n"
+    "知りたいことを、ふだんの言葉で送ってください。"
+)
+TICKET_ENDED_NOTE = "住民の方が相談を終了しました。"
+TICKET_CLOSED = (
+    "担当者とのご相談を終了しました。ご利用ありがとうございました。\n"
+    "ここからは自動でお答えします。ほかにも知りたいことがあれば、いつでも送ってください。"
+)
+TICKET_EMERGENCY_NOTE = "（緊急の言葉があったため、緊急の連絡先を案内しました）"
+TICKET_REQUEST_AGAIN_NOTE = "（住民の方が、もう一度職員への相談を希望しました）"
+
+
+def staff_reply(text: str) -> str:
+    return f"{STAFF_REPLY_HEADING}\n{text}"
+
+
+def group_desk(phone: str, hours: str) -> str:
+    """Groups and rooms get no ticket (replies are one-to-one): the phone number instead."""
+    return desk(phone, hours) + "\n担当者とのLINEでのご相談は、このアカウントとの1対1のトークでお受けしています。"
+
+
+# -- disaster-support mode ---------------------------------------------------------
+# (key, quick reply label, the question searched for it)
+DISASTER_SUBJECTS = (
+    ("risai", "罹災証明書", "罹災証明書の申請"),
+    ("saiken", "生活再建支援金", "被災者生活再建支援金"),
+    ("engo", "災害援護資金", "災害援護資金の貸付"),
+    ("shuri", "住宅の応急修理", "住宅の応急修理制度"),
+    ("hinanjo", "避難所", "避難所の場所"),
+    ("gienkin", "義援金", "義援金の受け取り"),
+    ("genmen", "税・保険料の減免", "被災したときの税金や保険料の減免"),
+)
+
+
+def disaster_greeting(name: str) -> str:
+    return (
+        f"【災害支援：{name}】\n"
+        f"{name}で被害を受けられた皆さまに、心よりお見舞い申し上げます。\n"
+        "このLINEでは、罹災証明書や支援金など、支援制度のご案内に24時間自動でお答えします。\n\n"
+        "下のボタンから選ぶか、知りたいことをふだんの言葉で送ってください。\n"
+        "命に危険があるときは、すぐに119番（火事・救急）・110番（警察）へ電話してください。\n"
+        "※氏名・住所・電話番号・マイナンバーなどの個人情報は送らないでください。"
+    )
+
+
+def disaster_menu(name: str) -> str:
+    return (
+        f"【災害支援：{name}】\n"
+        "支援制度や手続きについて、下のボタンから選ぶか、知りたいことをふだんの言葉で送ってください。\n"
+        "（例）「罹災証明書はどうやって申請するの？」"
+    )

@@ -16,7 +16,9 @@ TOPIC = "topic"      # list a category's questions
 DESK = "desk"        # the human desk
 MENU = "menu"
 HELP = "help"
-ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP)
+SUBJECT = "subj"     # a disaster-support subject (c = its key in phrases.DISASTER_SUBJECTS)
+END_TICKET = "endt"  # the resident ends their desk ticket and returns to the bot
+ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def decode(data: str | None) -> Postback | None:
         return None
     if action == FEEDBACK and (exchange_id is None or resolved is None):
         return None
-    if action == TOPIC and not fields.get("c"):
+    if action in (TOPIC, SUBJECT) and not fields.get("c"):
         return None
     return Postback(action, faq_id=fields.get("id"), exchange_id=exchange_id, category=fields.get("c"),
                     resolved=resolved)

@@ -16,15 +16,19 @@ class PurgeReport:
     handoff_requests: int
     processed_events: int
     users: int
+    tickets: int            # closed desk tickets (with the LINE user id they kept for replies)
+    ticket_messages: int
     dry_run: bool
 
     @property
     def total(self) -> int:
-        return self.exchanges + self.handoff_requests + self.processed_events + self.users
+        return (self.exchanges + self.handoff_requests + self.processed_events + self.users + self.tickets
+                + self.ticket_messages)
 
 
 def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
-    """Delete exchanges, desk requests, handled-event ids and inactive-for-long users older than the cutoff.
+    """Delete exchanges, desk requests, handled-event ids, inactive-for-long users and desk tickets closed
+    before the cutoff (open tickets are never deleted: a resident is still waiting for an answer).
 
     Deleted rows are overwritten (secure_delete) and the WAL is checkpointed, so
     the masked questions do not linger in the database files.
@@ -40,6 +44,9 @@ def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: dat
         ("handoff_requests", "bot_handoff_requests", "created_at < ?", cutoff),
         ("processed_events", "bot_processed_events", "claimed_at < ?", cutoff_epoch),
         ("users", "bot_users", "last_seen < ?", cutoff),
+        ("ticket_messages", "bot_ticket_messages",
+         "ticket_id IN (SELECT id FROM bot_tickets WHERE status = 'closed' AND closed_at < ?)", cutoff),
+        ("tickets", "bot_tickets", "status = 'closed' AND closed_at < ?", cutoff),
     ]
     counts: dict[str, int] = {}
     if not dry_run:

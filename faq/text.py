@@ -28,5 +28,22 @@ def normalize_query(text: str) -> str:
     return _SPACES.sub(" ", normalize(text).replace("\n", " ")).strip()
 
 
+_JA = "\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ー"
+_JA_MARK = re.compile(f"(?<=[{_JA}])([?!])")
+_JA_OPEN = re.compile(f"\\((?=[{_JA}])")
+_JA_CLOSE = re.compile(f"(?<=[{_JA}？！。、」])\\)")
+_FULL_WIDTH = {"?": "？", "!": "！"}
+
+
+def japanese_punctuation(text: str) -> str:
+    """For display: NFKC made 「？」「！」「（）」 half-width; put them back where they touch Japanese
+    text (「ですか?」→「ですか？」, 「(土日を除く)」→「（土日を除く）」). URLs and ASCII text are untouched."""
+    if not text:
+        return text
+    text = _JA_MARK.sub(lambda m: _FULL_WIDTH[m.group(1)], text)
+    text = _JA_OPEN.sub("（", text)
+    return _JA_CLOSE.sub("）", text)
+
+
 def katakana_to_hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)

@@ -338,5 +338,82 @@ def search(obj, query, top_k, category, as_json):
         click.echo(f"{rank:2d}. {c.score:.3f}  {c.entry.id}  {c.entry.question}")
 
 
+# -- disaster-support mode ----------------------------------------------------------
+def _local_time(iso: str | None) -> str:
+    if not iso:
+        return "-"
+    from datetime import datetime
+
+    from bot.desk_hours import TOKYO
+    try:
+        return datetime.fromisoformat(iso).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso
+
+
+@cli.group()
+def disaster():
+    """災害支援モード（24時間対応）の切り替えと確認 / 24-hour disaster-support mode.
+
+    有効の間、あいさつとメニューが災害の支援制度（罹災証明書・生活再建支援金など）に切り替わり、
+    検索では「災害の支援制度」のFAQを優先します。稼働中のボットは再起動なしで切り替わります。"""
+
+
+@disaster.command("on")
+@click.option("--name", default="", help="災害名（必須。例: 令和8年台風10号）")
+@click.option("--no-desk-24h", is_flag=True, help="災害の相談も職員窓口は通常の受付時間のみにする")
+@click.option("--by", help="staff name recorded with the change")
+@click.pass_obj
+def disaster_on(obj, name, no_desk_24h, by):
+    """災害支援モードを有効にします（すでに有効なら災害名などを変更します）。"""
+    from bot.disaster import set_disaster_mode
+    try:
+        mode = set_disaster_mode(obj.db_path, active=True, name=name, desk_24h=not no_desk_24h, by=_actor(by))
+    except ValueError as exc:
+        _fail(f"災害支援モードを有効にできませんでした（何も変更していません）: {exc}")
+    click.echo(f"災害支援モードを有効にしました: {mode.name}（職員窓口: "
+               f"{'24時間' if mode.desk_24h else '通常の受付時間'}）")
+
+
+@disaster.command("off")
+@click.option("--by", help="staff name recorded with the change")
+@click.pass_obj
+def disaster_off(obj, by):
+    """災害支援モードを終了し、通常のあいさつとメニューに戻します。"""
+    from bot.disaster import read_disaster_mode, set_disaster_mode
+    was = read_disaster_mode(obj.db_path)
+    try:
+        set_disaster_mode(obj.db_path, active=False, by=_actor(by))
+    except ValueError as exc:
+        _fail(f"災害支援モードを終了できませんでした: {exc}")
+    click.echo(f"災害支援モードを終了しました{f'（{was.name}）' if was.active else '（もともと無効でした）'}")
+
+
+@disaster.command("status")
+@click.option("--json", "as_json", is_flag=True, help="JSON output")
+@click.pass_obj
+def disaster_status(obj, as_json):
+    """災害支援モードの状態と、最近の切り替えの記録を表示します。"""
+    from dataclasses import asdict
+
+    from bot.disaster import disaster_history, read_disaster_mode
+    mode = read_disaster_mode(obj.db_path)
+    history = disaster_history(obj.db_path)
+    if as_json:
+        click.echo(json.dumps(dict(asdict(mode), history=history), ensure_ascii=False, indent=1))
+        return
+    if mode.active:
+        click.echo(f"災害支援モード: 有効（{mode.name}）")
+        click.echo(f"  開始: {_local_time(mode.since)}  操作: {mode.changed_by or '-'}")
+        click.echo(f"  職員窓口（災害の相談）: {'24時間' if mode.desk_24h else '通常の受付時間'}")
+    else:
+        click.echo("災害支援モード: 無効（通常の案内）")
+    if history:
+        click.echo("最近の切り替え:")
+        for item in history[:10]:
+            state = "有効" if item.get("active") else "終了"
+            click.echo(f"  {_local_time(item.get('at'))}  {item.get('by', '-')}  {state}  {item.get('name') or ''}")
+
+
 if __name__ == "__main__":
     cli()

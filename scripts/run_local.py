@@ -54,6 +54,8 @@ def main(host, port):
     from bot.config import ConfigError
     from bot.emulator.chat import emulator_config
     overrides = emulator_config(host, port)
+    if overrides:  # local testing over plain http: the console's cookies cannot be HTTPS-only here
+        overrides["FAQBOT_CONSOLE_INSECURE_COOKIES"] = True
     try:
         app = create_app(overrides)
     except (ConfigError, FileNotFoundError) as exc:
@@ -65,6 +67,7 @@ def main(host, port):
     else:
         click.echo(f"LINE の認証情報で起動します。Webhook URL: http://{shown}:{port}/callback", err=True)
     click.echo(f"http://{shown}:{port}/ で起動しました（Ctrl+C で終了）", err=True)
+    click.echo(f"職員画面: http://{shown}:{port}/console/ （アカウントは python scripts/staffctl.py add で作成）", err=True)
     # threaded: the emulator page calls /callback, which calls the stub, all in this one server
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 

@@ -25,7 +25,8 @@ GOOD_SALT = "s" * 32
 def base_config(tmp_path: Path, **overrides) -> dict:
     config = {"FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),
               "FAQBOT_ENV": "development", "LINE_CHANNEL_SECRET": "", "LINE_CHANNEL_ACCESS_TOKEN": "",
-              "FAQBOT_USER_HASH_SALT": "", "FAQBOT_EMULATOR": False}
+              "FAQBOT_USER_HASH_SALT": "", "FAQBOT_EMULATOR": False,
+              "FAQBOT_SECRET_KEY": "k" * 40}  # the staff console's session key (required in production)
     config.update(overrides)
     return config
 

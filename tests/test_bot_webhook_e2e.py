@@ -22,6 +22,7 @@ import requests
 from bot.emulator import webhook_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 from faq.store import FaqStore
+from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
 from line_testkit import (
     SPEC_DIR,
     ServerThread,
@@ -188,7 +189,7 @@ def test_follow_gets_greeting_with_four_topic_quick_replies(client, bot_db, user
 def test_risai_question_gets_the_seed_answer_and_feedback_is_stored(client, bot_db, user):
     entry = FaqStore.open(bot_db).get(RISAI_ID)
     event, replies = ask(client, user, RISAI_QUESTION)
-    assert entry.answer in texts(replies)
+    assert shown(entry.answer) in texts(replies)
     assert entry.url in texts(replies) and f"担当：{entry.department}" in texts(replies)
     actions = quick_items(replies)
     assert [a["label"] for a in actions] == ["解決した", "解決しない"]
@@ -227,11 +228,11 @@ def test_suggest_flow_offers_candidates_and_answers_the_chosen_one(client, bot_d
     for action in candidates:
         assert len(action["label"]) <= 20 and len(action["data"]) <= 300
         faq_id = dict(p.split("=", 1) for p in action["data"].split("&"))["id"]
-        assert action["displayText"] == store.get(faq_id).question  # full question shown as the resident's line
-        assert store.get(faq_id).question in texts(replies)        # and listed in full in the text
+        assert action["displayText"] == shown(store.get(faq_id).question)  # full question as the resident's line
+        assert shown(store.get(faq_id).question) in texts(replies)         # and listed in full in the text
     chosen_id = dict(p.split("=", 1) for p in candidates[1]["data"].split("&"))["id"]
     pick, answer = tap(client, user, candidates[1])
-    assert store.get(chosen_id).answer in texts(answer)
+    assert shown(store.get(chosen_id).answer) in texts(answer)
     picked = exchange(bot_db, pick)
     assert (picked["kind"], picked["decision"], picked["faq_id"], picked["parent_id"]) == \
         ("pick", "answer", chosen_id, row["id"])
@@ -264,13 +265,15 @@ def test_topic_quick_reply_lists_that_categorys_questions(client, bot_db, user):
 
 
 def test_a_question_right_after_a_topic_prefers_that_category(client, bot_db, user):
-    plain, _ = ask(client, wh.new_user_id(), "支援金の申請")
+    query = "保険料を安くしてほしい"  # everyday 減免 entries and the disaster 減免 entry are both relevant
+    plain, _ = ask(client, wh.new_user_id(), query)
     tap(client, user, {"type": "postback", "data": "a=topic&c=disaster-support"})
-    after_topic, _ = ask(client, user, "支援金の申請")
+    after_topic, _ = ask(client, user, query)
     without, with_topic = exchange(bot_db, plain), exchange(bot_db, after_topic)
     store = FaqStore.open(bot_db)
+    assert store.get(without["faq_id"]).category != "disaster-support"
     assert store.get(with_topic["faq_id"]).category == "disaster-support"
-    assert with_topic["faq_id"] == without["faq_id"] and with_topic["score"] > without["score"]  # boosted
+    assert with_topic["decision"] != "answer"  # moved up by the topic, so offered as a choice, not asserted
 
 
 @pytest.mark.parametrize("word, expected", [("メニュー", "分野を選ぶ"), ("menu", "分野を選ぶ"), ("使い方", "【使い方】"),
@@ -309,7 +312,7 @@ def test_group_message_with_mention_is_answered_without_storing_member_ids(clien
     assert client.send(event, recipient=group).status_code == 200
     replies = client.replies_after(seq, to=group)
     entry = FaqStore.open(bot_db).get(RISAI_ID)
-    assert entry.answer in texts(replies)
+    assert shown(entry.answer) in texts(replies)
     row = exchange(bot_db, event)
     assert row["source_type"] == "group" and row["query"] == "罹災証明書はどうやって申請しますか?"
     data = database_bytes(bot_db)
@@ -402,7 +405,7 @@ def test_invalid_reply_token_is_logged_not_crashed(client, bot_db, stub, stub_re
 
 
 def test_line_server_error_is_survived(client, bot_db, stub_state, user):
-    stub_state.inject_faults([500])
+    stub_state.inject_faults([500, 500, 500, 500])  # every reply attempt (bot.line_client.REPLY_POLICY) fails
     event = wh.text_event(wh.user_source(user), RISAI_QUESTION)
     assert client.send(event).status_code == 200
     assert exchange(bot_db, event)["delivered"] == 0

@@ -93,3 +93,30 @@ def test_errors_exit_non_zero(tmp_path):
     not_a_db.write_bytes(b"this is not sqlite" * 100)
     broken = run(not_a_db)
     assert broken.returncode == 1 and "データベースの処理に失敗しました" in broken.stderr
+
+
+def test_closed_tickets_past_retention_are_deleted_open_ones_kept(tmp_path):
+    from bot.tickets import NewMessage, TicketStore
+    db_path = tmp_path / "faqbot.sqlite3"
+    db = BotDatabase(db_path)
+    tickets = TicketStore(db)
+    old, _ = tickets.open_ticket(user_hash="a" * 64, line_user_id="U" + "1" * 32, trigger="keyword",
+                                 category=None, disaster=False, history=[NewMessage("resident", "ふるいそうだん")])
+    tickets.close_by_resident(old.id, "終了")
+    waiting, _ = tickets.open_ticket(user_hash="b" * 64, line_user_id="U" + "2" * 32, trigger="keyword",
+                                     category=None, disaster=False, history=[NewMessage("resident", "まってます")])
+    recent, _ = tickets.open_ticket(user_hash="c" * 64, line_user_id="U" + "3" * 32, trigger="keyword",
+                                    category=None, disaster=False, history=[NewMessage("resident", "さいきん")])
+    tickets.close_by_resident(recent.id, "終了")
+    long_ago = "2020-01-01T00:00:00.000+00:00"
+    db.conn().execute("UPDATE bot_tickets SET created_at = ?, closed_at = ? WHERE id = ?", [long_ago, long_ago, old.id])
+    db.conn().execute("UPDATE bot_tickets SET created_at = ? WHERE id = ?", [long_ago, waiting.id])  # still open
+    db.close()
+    result = run(db_path)
+    assert result.returncode == 0, result.stderr
+    assert "終了した職員相談（チケット）: 1件（メッセージ 2件）" in result.stdout
+    left = rows(db_path, "SELECT id FROM bot_tickets ORDER BY id")
+    assert [r["id"] for r in left] == [waiting.id, recent.id]
+    assert rows(db_path, "SELECT count(*) AS n FROM bot_ticket_messages WHERE ticket_id = ?", (old.id,))[0]["n"] == 0
+    assert "ふるいそうだん".encode() not in database_bytes(db_path)
+    assert ("U" + "1" * 32).encode() not in database_bytes(db_path)

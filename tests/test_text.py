@@ -1,4 +1,4 @@
-from faq.text import katakana_to_hiragana, normalize, normalize_query
+from faq.text import japanese_punctuation, katakana_to_hiragana, normalize, normalize_query
 
 
 def test_full_width_ascii_and_half_width_kana_are_folded():
@@ -16,3 +16,12 @@ def test_query_is_one_line():
 
 def test_katakana_to_hiragana():
     assert katakana_to_hiragana("リサイショウメイ・ABC") == "りさいしょうめい・ABC"
+
+
+def test_japanese_punctuation_is_restored_for_display_only_next_to_japanese():
+    stored = normalize("住民票はコンビニで取れますか？（土日も可！）詳しくは https://example.lg.jp/a?b=1 (PDF)")
+    assert "?" in stored and "（" not in stored  # stored and searched in NFKC form
+    shown = japanese_punctuation(stored)
+    assert shown == "住民票はコンビニで取れますか？（土日も可！）詳しくは https://example.lg.jp/a?b=1 (PDF)"
+    assert japanese_punctuation(shown) == shown
+    assert japanese_punctuation("What? (yes)") == "What? (yes)"

@@ -1,0 +1,62 @@
+"""The console's access log: who opened which ticket or changed what, and when."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..database import utc_now_iso
+from .database import ConsoleDatabase
+
+# action -> label shown on the admin page
+ACTIONS = {
+    "login": "ログイン",
+    "logout": "ログアウト",
+    "ticket_view": "相談を表示",
+    "ticket_reply": "返信",
+    "ticket_retry": "再送",
+    "ticket_assign": "担当の変更",
+    "ticket_close": "相談を終了",
+    "faq_create": "FAQを作成",
+    "unanswered_handled": "未回答を対応済みに",
+    "disaster_on": "災害モード開始",
+    "disaster_off": "災害モード終了",
+}
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    id: int
+    at: str
+    staff: str
+    action: str
+    ticket_id: int | None
+    target: str | None
+    ip: str | None
+
+    @property
+    def label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+
+class AccessLog:
+    def __init__(self, database: ConsoleDatabase):
+        self.database = database
+
+    def write(self, staff: str, action: str, *, ticket_id: int | None = None, target: str | None = None,
+              ip: str | None = None) -> int:
+        cur = self.database.conn().execute(
+            "INSERT INTO console_access_log (at, staff, action, ticket_id, target, ip) VALUES (?, ?, ?, ?, ?, ?)",
+            [utc_now_iso(), staff, action, ticket_id, target, ip])
+        return int(cur.lastrowid)
+
+    def recent(self, *, staff: str | None = None, ticket_id: int | None = None, limit: int = 200,
+               offset: int = 0) -> list[AccessEntry]:
+        where, params = [], []
+        if staff:
+            where.append("staff = ?")
+            params.append(staff)
+        if ticket_id is not None:
+            where.append("ticket_id = ?")
+            params.append(ticket_id)
+        sql = ("SELECT id, at, staff, action, ticket_id, target, ip FROM console_access_log"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ? OFFSET ?")
+        return [AccessEntry(*row) for row in self.database.conn().execute(sql, params + [limit, offset])]

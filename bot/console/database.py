@@ -1,0 +1,102 @@
+"""The staff console's tables (component "console") in the shared SQLite database."""
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from faq.db import migrate, open_db
+
+COMPONENT = "console"
+SECRET_KEY_SETTING = "secret_key"
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE console_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("""CREATE TABLE console_staff (
+        username TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        password_changed_at TEXT NOT NULL,
+        last_login_at TEXT)""")
+    # Server-side sessions: the cookie holds a random token, the table only its SHA-256, so a logout,
+    # a disabled account or a password reset ends the session at once on every worker.
+    db.execute("""CREATE TABLE console_sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES console_staff(username),
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        last_seen REAL NOT NULL)""")
+    db.execute("CREATE INDEX console_sessions_user ON console_sessions(username)")
+    # Failed logins, for the lockout (shared by all gunicorn workers).
+    db.execute("""CREATE TABLE console_login_failures (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        username TEXT NOT NULL,
+        ip TEXT NOT NULL)""")
+    db.execute("CREATE INDEX console_login_failures_user ON console_login_failures(username, at)")
+    db.execute("CREATE INDEX console_login_failures_ip ON console_login_failures(ip, at)")
+    # Who looked at or did what (tickets, FAQ, disaster mode, logins).
+    db.execute("""CREATE TABLE console_access_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        action TEXT NOT NULL,
+        ticket_id INTEGER,
+        target TEXT,
+        ip TEXT)""")
+    db.execute("CREATE INDEX console_access_log_at ON console_access_log(at)")
+    db.execute("CREATE INDEX console_access_log_ticket ON console_access_log(ticket_id)")
+    # Unanswered questions staff have dealt with, by the hash of the normalized question.
+    db.execute("""CREATE TABLE console_handled_queries (
+        query_key TEXT PRIMARY KEY,
+        handled_at TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        faq_id TEXT)""")
+
+
+MIGRATIONS = [_create_v1]
+
+
+class ConsoleDatabase:
+    """One connection per thread, like :class:`bot.database.BotDatabase`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            migrate(self.conn(), COMPONENT, MIGRATIONS)
+        except sqlite3.OperationalError:
+            # Several gunicorn workers starting on a new database: another one migrated first.
+            time.sleep(0.2)
+            migrate(self.conn(), COMPONENT, MIGRATIONS)
+
+    def conn(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = open_db(self.path)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+    def secret_key(self, configured: str) -> str:
+        """The configured key, or (development) one generated once and shared by all workers."""
+        if configured:
+            return configured
+        db = self.conn()
+        db.execute("INSERT OR IGNORE INTO console_settings (key, value) VALUES (?, ?)",
+                   [SECRET_KEY_SETTING, secrets.token_hex(32)])
+        return db.execute("SELECT value FROM console_settings WHERE key = ?", [SECRET_KEY_SETTING]).fetchone()[0]

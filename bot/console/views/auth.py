@@ -1,0 +1,68 @@
+"""Login and logout."""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Blueprint, g, redirect, request, session, url_for
+
+from ..security import SESSION_CSRF, SESSION_TOKEN, client_ip, safe_next
+from ..staff import MAX_PASSWORD_CHARS, normalize_username
+from .common import render, services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED = "ユーザー名またはパスワードが違います。"
+LOCKED = ("ログインの失敗が続いたため、ログインを一時的に止めています。"
+          "約{minutes}分後にもう一度お試しください。パスワードが分からないときは管理者に相談してください。")
+USERNAME_MAX = 64
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.values.get("next"), url_for("console.tickets.queue"))
+    if g.staff is not None and request.method == "GET":
+        return redirect(next_url)
+    if request.method == "GET":
+        return render("login.html", next_url=next_url, username="", error=None)
+
+    username = normalize_username(request.form.get("username", ""))[:USERNAME_MAX]
+    password = request.form.get("password", "")
+    ip = client_ip()
+    console = services()
+    if not username or not password:
+        return render("login.html", 400, next_url=next_url, username=username,
+                      error="ユーザー名とパスワードを入力してください。")
+    lock = console.throttle.check(username, ip)
+    if lock.locked:
+        log.warning("console login refused: locked (too many failures)")
+        return render("login.html", 429, next_url=next_url, username=username,
+                      error=LOCKED.format(minutes=lock.minutes_left))
+    staff = console.staff.verify(username, password) if len(password) <= MAX_PASSWORD_CHARS * 4 else None
+    if staff is None:
+        console.throttle.failed(username, ip)
+        log.warning("console login failed")
+        lock = console.throttle.check(username, ip)
+        error = LOCKED.format(minutes=lock.minutes_left) if lock.locked else LOGIN_FAILED
+        return render("login.html", 401, next_url=next_url, username=username, error=error)
+
+    console.throttle.succeeded(username)
+    console.sessions.end(session.get(SESSION_TOKEN))
+    # a fresh session and CSRF token at login (no session fixation)
+    session.clear()
+    session.permanent = True
+    session[SESSION_TOKEN] = console.sessions.start(staff.username)
+    session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    g.staff = staff
+    console.access_log.write(staff.username, "login", ip=ip)
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+def logout():
+    console = services()
+    console.access_log.write(g.staff.username, "logout", ip=client_ip())
+    console.sessions.end(session.get(SESSION_TOKEN))
+    session.clear()
+    return redirect(url_for("console.auth.login", out=1))

@@ -1,0 +1,55 @@
+"""Helpers shared by the console's views."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, g, render_template
+
+from ... import DATABASE_KEY, DESK_KEY, SEARCHER_KEY, TICKETS_KEY
+from .. import CONSOLE_KEY, ConsoleServices
+from ..security import client_ip
+
+log = logging.getLogger(__name__)
+
+
+def services() -> ConsoleServices:
+    return current_app.extensions[CONSOLE_KEY]
+
+
+def bot_conn():
+    """The bot's tables (exchanges, tickets) on this thread's connection."""
+    return current_app.extensions[DATABASE_KEY].conn()
+
+
+def tickets():
+    return current_app.extensions[TICKETS_KEY]
+
+
+def desk():
+    return current_app.extensions[DESK_KEY]
+
+
+def searcher():
+    return current_app.extensions.get(SEARCHER_KEY)
+
+
+def faq_db_path() -> str:
+    return current_app.config["FAQBOT_DB"]
+
+
+def log_access(action: str, *, ticket_id: int | None = None, target: str | None = None) -> None:
+    services().access_log.write(g.staff.username, action, ticket_id=ticket_id, target=target, ip=client_ip())
+
+
+def current_disaster_mode():
+    """The disaster mode for the page header; a problem reading it must not break every page."""
+    try:
+        from ...disaster import read_disaster_mode
+        return read_disaster_mode(faq_db_path())
+    except Exception:  # noqa: BLE001
+        log.exception("could not read the disaster mode for the console header")
+        return None
+
+
+def render(template: str, status: int = 200, **context):
+    return render_template(f"console/{template}", **context), status

@@ -1,0 +1,39 @@
+"""The dashboard: questions, answer rates, 解決率, top FAQs and handoffs per day, as SVG and a table."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from faq.store import FaqStore
+
+from ..charts import Series, bar_chart, percent_chart
+from ..reports import build_dashboard
+from ..timeutil import today_jst
+from .common import bot_conn, faq_db_path, render
+
+bp = Blueprint("dashboard", __name__)
+
+PERIODS = (14, 30)
+
+
+@bp.get("/dashboard")
+def overview():
+    days = request.args.get("days", "14")
+    days = int(days) if days in {str(p) for p in PERIODS} else PERIODS[0]
+    store = FaqStore.open(faq_db_path())
+    try:
+        titles = {e.id: e.question for e in store.list(include_inactive=True)}
+    finally:
+        store.close()
+    board = build_dashboard(bot_conn(), today_jst(), days, titles)
+    labels = [f"{d.day.month}/{d.day.day}" for d in board.days]
+    charts = {
+        "questions": bar_chart("日ごとの質問数（回答・もしかして・職員へ）", labels, [
+            Series("回答", "#1b6e3c", tuple(d.answered for d in board.days)),
+            Series("もしかして", "#c88a12", tuple(d.suggested for d in board.days)),
+            Series("職員へ（回答できず）", "#b3261e", tuple(d.fallback for d in board.days))]),
+        "resolution": percent_chart("日ごとの解決率（「解決した」÷ 評価のあった回答）", labels,
+                                    Series("解決率", "#1f5fa8", tuple(d.resolution_rate for d in board.days))),
+        "handoffs": bar_chart("日ごとの職員への引き継ぎ", labels, [
+            Series("引き継ぎ", "#6a3d9a", tuple(d.handoffs for d in board.days))]),
+    }
+    return render("dashboard.html", board=board, charts=charts, days=days, periods=PERIODS)

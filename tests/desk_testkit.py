@@ -1,0 +1,132 @@
+"""A bot (Flask app on a loopback port) and the Messaging API stub (another loopback port) for the
+desk / disaster / push tests, with an injectable desk clock and a record of every request's
+``X-Line-Retry-Key`` header as the stub received it."""
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot import DESK_KEY, SEARCHER_KEY, TICKETS_KEY, create_app
+from bot.desk_hours import TOKYO
+from bot.emulator import webhook_events as wh
+from bot.emulator.stub import StubState, create_stub_app, get_stub_state
+from faq.store import FaqStore
+from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
+
+SECRET = "desk-channel-secret-" + uuid.uuid4().hex
+TOKEN = "desk-access-token"
+READ_TIMEOUT = 1.0  # the stub's "timeout" fault sleeps this + 1 s
+
+
+def tokyo(*args) -> datetime:
+    return datetime(*args, tzinfo=TOKYO)
+
+
+# Tuesday 24 November 2026, 10:00 in Tokyo: the desk is open.
+OPEN_TIME = tokyo(2026, 11, 24, 10, 0)
+
+
+class Clock:
+    """The desk's clock (FAQBOT_CLOCK); tests move it."""
+
+    def __init__(self, at: datetime = OPEN_TIME):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class RetryKeyLog:
+    """WSGI middleware in front of the stub: (path, X-Line-Retry-Key) of every request."""
+
+    def __init__(self, app):
+        self.app = app
+        self.seen: list[tuple[str, str | None]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            self.seen.append((environ.get("PATH_INFO", ""), environ.get("HTTP_X_LINE_RETRY_KEY")))
+        return self.app(environ, start_response)
+
+    def keys(self, path: str) -> list[str | None]:
+        with self._lock:
+            return [key for p, key in self.seen if p == path]
+
+
+@dataclass
+class Rig:
+    url: str
+    app: Any
+    db: Path
+    client: WebhookClient
+    stub: StubState
+    stub_url: str
+    clock: Clock
+    retry_keys: RetryKeyLog
+    users: list[str] = field(default_factory=list)
+
+    @property
+    def desk(self):
+        return self.app.extensions[DESK_KEY]
+
+    @property
+    def tickets(self):
+        return self.app.extensions[TICKETS_KEY]
+
+    # -- talking as a resident --------------------------------------------------
+    def say(self, user: str, text: str) -> tuple[dict, list[dict]]:
+        seq = self.stub.last_seq
+        event = wh.text_event(wh.user_source(user), text)
+        response = self.client.send(event)
+        assert response.status_code == 200, response.text
+        return event, self.client.replies_after(seq, to=user)
+
+    def tap(self, user: str, data: str) -> tuple[dict, list[dict]]:
+        seq = self.stub.last_seq
+        event = wh.postback_event(wh.user_source(user), data)
+        response = self.client.send(event)
+        assert response.status_code == 200, response.text
+        return event, self.client.replies_after(seq, to=user)
+
+    def send_event(self, user: str, event: dict) -> list[dict]:
+        seq = self.stub.last_seq
+        assert self.client.send(event).status_code == 200
+        return self.client.replies_after(seq, to=user)
+
+    def pushed_to(self, user: str, after: int = 0) -> list[dict]:
+        return [m for m in self.stub.messages(to=user, after=after) if m["kind"] == "push"]
+
+    def tickets_of(self, user: str) -> list[dict]:
+        return rows(self.db, "SELECT * FROM bot_tickets WHERE line_user_id = ? ORDER BY id", (user,))
+
+    def ticket_texts(self, ticket_id: int) -> list[tuple[str, str]]:
+        return [(m.sender, m.text) for m in self.tickets.messages(ticket_id)]
+
+
+@contextlib.contextmanager
+def running_bot(tmp: Path, seed_entries, searcher, **config):
+    db = tmp / "faqbot.sqlite3"
+    store = FaqStore.open(db)
+    store.import_entries(seed_entries, actor="test")
+    store.close()
+    stub_app = create_stub_app(SPEC_DIR, client_timeout=READ_TIMEOUT)
+    retry_keys = RetryKeyLog(stub_app.wsgi_app)
+    stub_app.wsgi_app = retry_keys
+    clock = Clock()
+    with ServerThread(stub_app) as stub_server:
+        settings = {"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
+                    "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+                    "LINE_API_ENDPOINT": stub_server.url, "FAQBOT_CLOCK": clock, "LINE_READ_TIMEOUT": READ_TIMEOUT,
+                    **config}
+        app = create_app(settings)
+        app.extensions[SEARCHER_KEY] = searcher  # the session's seed index
+        state = get_stub_state(stub_app)
+        with ServerThread(app) as bot_server:
+            yield Rig(bot_server.url, app, db, WebhookClient(bot_server.url, SECRET, state), state,
+                      stub_server.url, clock, retry_keys)
