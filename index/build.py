@@ -1,7 +1,9 @@
 """Building an index from FAQ entries, re-embedding only text that changed."""
 from __future__ import annotations
 
+import fcntl
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +19,7 @@ from .lexical import BM25, JapaneseTokenizer
 from .snapshot import (FORMAT_VERSION, KIND_ALT, KIND_PASSAGE, KIND_QUESTION, Snapshot, save_snapshot)
 from .vectors import VectorIndex
 
+LOCK_FILE = ".build.lock"
 PASSAGE_MAX_CHARS = 1000  # the model reads ~512 tokens; longer text only costs time
 
 
@@ -92,12 +95,31 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
     return snap, embedded
 
 
-def build_index(entries: list[FaqEntry], index_dir: Path, embedder: Embedder | None,
-                cache: EmbeddingCache | None, progress: Callable[[int], None] | None = None,
+@contextmanager
+def build_lock(index_dir: Path):
+    """One build at a time per index directory, across processes (faqctl, console workers)."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK_FILE, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build_index(entries: list[FaqEntry] | Callable[[], list[FaqEntry]], index_dir: Path,
+                embedder: Embedder | None, cache: EmbeddingCache | None,
+                progress: Callable[[int], None] | None = None,
                 tokenizer: JapaneseTokenizer | None = None) -> BuildReport:
+    """Build and publish an index. Pass `entries` as a function to read them under the build lock:
+    then two builds started close together publish in order and the last one has the newest FAQ."""
     started = time.perf_counter()
-    snap, embedded = build_snapshot(entries, embedder, cache, progress, tokenizer)
-    path = save_snapshot(snap, Path(index_dir))
+    with build_lock(index_dir):
+        if callable(entries):
+            entries = entries()
+        snap, embedded = build_snapshot(entries, embedder, cache, progress, tokenizer)
+        path = save_snapshot(snap, Path(index_dir))
     return BuildReport(len(snap.entries), int(snap.manifest.get("n_vectors", 0)), embedded,
                        time.perf_counter() - started, path, snap.manifest.get("index_kind", "lexical"))
 

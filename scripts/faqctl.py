@@ -283,15 +283,15 @@ def stats(obj, as_json):
 
 def _rebuild(obj, quiet=False) -> None:
     """Rebuild the search index (only changed text is re-embedded)."""
-    entries = obj.store.list()
     try:
         embedder = make_embedder()
     except EmbedderError as exc:
         _fail(f"索引を作れません / cannot build the index: {exc}")
     cache = cache_from_env()
     try:
-        with click.progressbar(length=count_texts(entries), label="索引を作成中", file=sys.stderr) as bar:
-            report = build_index(entries, index_dir_from_env(), embedder, cache, progress=bar.update)
+        # the entries are read again under the build lock: another build may have been running
+        with click.progressbar(length=count_texts(obj.store.list()), label="索引を作成中", file=sys.stderr) as bar:
+            report = build_index(obj.store.list, index_dir_from_env(), embedder, cache, progress=bar.update)
     finally:
         cache.close()
     if not quiet:

