@@ -130,3 +130,29 @@ def test_disaster_mode_needs_a_name_and_changes_nothing_without_one(app, console
     assert not read_disaster_mode(app.config["FAQBOT_DB"]).active
     assert services(app).access_log.recent() and all(
         e.action == "login" for e in services(app).access_log.recent())
+
+
+def test_every_page_warns_when_the_bot_answers_from_lexical_search_only(tmp_path, seed_index):
+    from console_testkit import Console, add_staff, make_app
+    broken = make_app(tmp_path / "a")  # no index built: the bot falls back to lexical search
+    add_staff(broken)
+    staff = Console(broken)
+    staff.login()
+    for page in ("/console/tickets", "/console/dashboard", "/console/faq"):
+        html = staff.get(page).get_data(as_text=True)
+        assert 'id="degraded-banner"' in html and "簡易モード" in html and "build-index" in html, page
+    healthy = make_app(tmp_path / "b", FAQBOT_INDEX_DIR=str(seed_index))
+    add_staff(healthy)
+    staff = Console(healthy)
+    staff.login()
+    assert 'id="degraded-banner"' not in staff.get("/console/tickets").get_data(as_text=True)
+    # degraded answers given by any worker in the last hour are counted from the shared database
+    from console_testkit import insert_exchange
+    from datetime import datetime, timezone
+    import sqlite3
+    x = insert_exchange(healthy.config["FAQBOT_DB"], datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                        decision="answer")
+    with sqlite3.connect(healthy.config["FAQBOT_DB"]) as conn:
+        conn.execute("UPDATE bot_exchanges SET degraded = 1 WHERE id = ?", [x])
+    html = staff.get("/console/tickets").get_data(as_text=True)
+    assert 'id="degraded-banner"' in html and "1 件" in html

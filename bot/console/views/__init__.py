@@ -15,7 +15,7 @@ from ..security import (
     csrf_token,
 )
 from ..timeutil import format_jst, format_wait
-from .common import current_disaster_mode, render, services
+from .common import current_disaster_mode, current_search_health, render, services
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def console_blueprint() -> Blueprint:
     @bp.context_processor
     def _page_context():
         return {"staff": g.get("staff"), "disaster": current_disaster_mode() if g.get("staff") else None,
+                "search_health": current_search_health() if g.get("staff") else None,
                 "csrf_token": csrf_token, "csrf_field": CSRF_FIELD}
 
     bp.add_app_template_filter(format_jst, "jst")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, render_template
 
@@ -48,6 +50,29 @@ def current_disaster_mode():
         return read_disaster_mode(faq_db_path())
     except Exception:  # noqa: BLE001
         log.exception("could not read the disaster mode for the console header")
+        return None
+
+
+@dataclass(frozen=True)
+class SearchHealth:
+    """Whether this worker searches with the full index, and how many answers were degraded lately."""
+    degraded: bool
+    problem: str | None
+    recent_degraded: int
+
+
+def current_search_health(window_minutes: int = 60) -> SearchHealth | None:
+    """For the page header: staff must see when the bot answers from lexical search only."""
+    try:
+        found = searcher()
+        snap = found.snapshot if found is not None else None
+        degraded = snap is None or not snap.has_dense
+        since = (datetime.now(timezone.utc) - timedelta(minutes=window_minutes)).isoformat(timespec="milliseconds")
+        recent = bot_conn().execute("SELECT count(*) FROM bot_exchanges WHERE degraded = 1 AND created_at >= ?",
+                                    [since]).fetchone()[0]
+        return SearchHealth(degraded, getattr(found, "problem", None) if degraded else None, int(recent))
+    except Exception:  # noqa: BLE001
+        log.exception("could not read the search health for the console header")
         return None
 
 
