@@ -17,7 +17,7 @@ run: $(VENV)/.installed
 	$(PY) scripts/run_local.py
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q
 
 clean:
 	rm -rf $(VENV) var

@@ -74,7 +74,9 @@ def create_app(config: dict | None = None) -> Flask:
     def healthz():
         searcher: Searcher = app.extensions[SEARCHER_KEY]
         snap = searcher.snapshot
-        return jsonify(status="ok" if snap is not None and snap.has_dense else "degraded",
+        # the index may have vectors while the model that embeds queries failed to load: also degraded
+        healthy = snap is not None and snap.has_dense and not searcher.problem
+        return jsonify(status="ok" if healthy else "degraded",
                        entries=len(snap.entries) if snap else 0, problem=searcher.problem)
 
     if app.config.get("FAQBOT_EMULATOR") and not is_production(app.config):

@@ -27,13 +27,14 @@ class EventHandler:
         if getattr(event, "mode", "active") == "standby":
             log.info("event %s ignored: channel in standby mode", event_id)
             return
+        claimed = bool(event_id)  # whether there is a claim to complete after the reply
         try:
             if event_id and not self.claims.claim(event_id):
                 log.info("event %s already handled or in progress (redelivery=%s): skipped", event_id, redelivery)
                 return
         except Exception:  # noqa: BLE001 - a database problem must not lose the answer
             log.exception("could not record event %s as handled; answering anyway", event_id)
-            event_id = None
+            claimed = False
         if redelivery:
             log.info("event %s is a redelivery not seen before: handling it", event_id)
 
@@ -52,7 +53,7 @@ class EventHandler:
                     self.exchanges.mark_delivered(reply.exchange_id, delivered)
                 except Exception:  # noqa: BLE001
                     log.exception("could not record delivery of exchange %s", reply.exchange_id)
-        if event_id:
+        if claimed:
             try:
                 self.claims.complete(event_id)
             except Exception:  # noqa: BLE001

@@ -46,6 +46,8 @@ def read_body(text: str) -> list:
         body = json.loads(text)
     except ValueError as exc:
         raise BodyError("not JSON") from exc
+    except RecursionError as exc:  # nesting deeper than the JSON decoder's recursion limit
+        raise BodyError("JSON nested too deeply") from exc
     if not isinstance(body, dict):
         raise BodyError("not a JSON object")
     if not isinstance(body.get("destination"), str):

@@ -23,11 +23,19 @@ def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
     """A connection in WAL mode that waits for writers instead of failing at once."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+    conn = None
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.OperationalError as exc:  # same type, so callers' handling is unchanged; a clear message
+        if conn is not None:
+            conn.close()
+        raise sqlite3.OperationalError(
+            f"データベースを開けません: {path}（読み取り専用、ディスクの空き不足、権限を確認してください） / "
+            f"cannot open the database {path} (read-only, disk full or permissions?): {exc}") from exc
     return sqlite_utils.Database(conn)
 
 

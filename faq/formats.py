@@ -51,10 +51,12 @@ def parse_jsonl(text: str, source: str):
             continue
         try:
             rows.append((f"{number}行目", json.loads(line)))
-        except (json.JSONDecodeError, RecursionError) as exc:
-            msg = getattr(exc, "msg", "too deeply nested")
-            problems.append(Problem(source, f"{number}行目", None, f"JSONとして読めません（{msg}）",
-                                    f"invalid JSON: {msg}"))
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(source, f"{number}行目", None, f"JSONとして読めません（{exc.msg}）",
+                                    f"invalid JSON: {exc.msg}"))
+        except RecursionError:
+            problems.append(Problem(source, f"{number}行目", None, "JSONの入れ子が深すぎます",
+                                    "JSON nested too deeply"))
     if problems:
         raise ValidationError(problems)
     return rows
@@ -92,7 +94,9 @@ def parse_yaml(text: str, source: str):
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except RecursionError:
+        raise ValidationError([Problem(source, "", None, "YAMLの入れ子が深すぎます", "YAML nested too deeply")]) from None
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.line + 1}行目" if mark else ""
         raise ValidationError([Problem(source, where, None, f"YAMLとして読めません（{exc}）",

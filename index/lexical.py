@@ -5,6 +5,7 @@ bigrams let a kana-only query (「りさいしょうめい」) meet its kanji (�
 from __future__ import annotations
 
 import re
+import threading
 from functools import cached_property
 from typing import Iterable, Sequence
 
@@ -32,9 +33,19 @@ class JapaneseTokenizer:
         return f"sudachi-core-v{self.VERSION}:" + "+".join(self.features)
 
     @cached_property
+    def _dictionary(self):
+        from sudachipy import Dictionary
+        return Dictionary(dict="core")  # shared: the dictionary is read-only
+
+    @property
     def _sudachi(self):
-        from sudachipy import Dictionary, SplitMode
-        return Dictionary(dict="core").tokenizer(), SplitMode.A, SplitMode.C
+        # A Sudachi tokenizer must not be used by two threads at once (gunicorn --threads): one per thread.
+        local = self.__dict__.setdefault("_local", threading.local())
+        made = getattr(local, "sudachi", None)
+        if made is None:
+            from sudachipy import SplitMode
+            made = local.sudachi = (self._dictionary.tokenizer(), SplitMode.A, SplitMode.C)
+        return made
 
     def tokens(self, text: str) -> list[str]:
         text = normalize_query(text).lower()

@@ -281,3 +281,14 @@ def test_builds_are_serialized_and_read_the_faq_under_the_lock(tmp_path, embedde
     worker.join(120)
     assert read.is_set() and not worker.is_alive()
     assert [e.id for e in load_snapshot(tmp_path / "index").entries] == [e.id for e in SMALL]
+
+
+def test_tokenizer_is_safe_to_share_between_threads():
+    # gunicorn --threads: Sudachi refuses concurrent use of one tokenizer ("Already borrowed")
+    from concurrent.futures import ThreadPoolExecutor
+    tok = JapaneseTokenizer()
+    texts = [f"{city}で罹災証明書を申請したいのですがマイナンバーカードは必要ですか{i}"
+             for i, city in enumerate(["高知市", "室戸市", "安芸市", "南国市"] * 50)]
+    expected = [JapaneseTokenizer().tokens(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(tok.tokens, texts)) == expected

@@ -1,0 +1,436 @@
+"""Pieces of the load benchmark (benchmarks/bench_load.py): data set, servers, load generator, accounting.
+
+Everything is real: gunicorn serving ``wsgi:app``, the Messaging API stub (``python -m bot.emulator.stub``,
+spec-validated) in its own process, and an asyncio/aiohttp client sending signed webhook bodies.
+CPU and memory are read from /proc (Linux).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bot.emulator import webhook_events as wh  # noqa: E402
+
+REPLY_PATH = "/v2/bot/message/reply"
+DATA_DIR = ROOT / "var" / "bench-load"
+STAND_IN_ABOVE = 20_000          # above this many entries the FAQ side is embedded by HashEmbedder
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# ------------------------------------------------------------------ data set
+@dataclass(frozen=True)
+class DataSet:
+    faq_db: Path        # pristine FAQ database (copied for each run: the bot writes into it)
+    index_dir: Path
+    entries: int
+    stand_in: bool      # FAQ vectors from HashEmbedder (queries still use the real model)
+
+
+def prepare_dataset(entries: int, *, stand_in: bool | None = None, rebuild: bool = False,
+                    log=print) -> DataSet:
+    """The scaled FAQ (benchmarks/bench_search.py ``scaled_faq``) in a database and a built index,
+    kept under var/bench-load/ between runs."""
+    from bench_search import HashEmbedder, scaled_faq
+    from faq.store import FaqStore
+    from index.build import build_index
+    from index.cache import EmbeddingCache
+    from index.embedders import BundledE5Embedder
+    from index.search import Searcher
+
+    stand_in = entries > STAND_IN_ABOVE if stand_in is None else stand_in
+    home = DATA_DIR / f"{entries}{'-standin' if stand_in else ''}"
+    faq_db, index_dir, marker = home / "faq.sqlite3", home / "index", home / "ready.json"
+    real = BundledE5Embedder()
+    if marker.exists() and not rebuild:
+        try:
+            Searcher(index_dir, lambda: HashEmbedder(real) if stand_in else real).check()
+            return DataSet(faq_db, index_dir, entries, stand_in)
+        except Exception as exc:  # noqa: BLE001 - an index from older code: build it again
+            log(f"prepared index unusable ({exc}); rebuilding")
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    faqs = scaled_faq(entries)
+    store = FaqStore.open(faq_db)
+    try:
+        store.import_entries(faqs, actor="bench-load")
+    finally:
+        store.close()
+    log(f"building the {entries}-entry index ({'stand-in FAQ vectors' if stand_in else 'real model'}) ...")
+    started = time.perf_counter()
+    if stand_in:
+        report = build_index(faqs, index_dir, HashEmbedder(real), None)
+    else:
+        cache = EmbeddingCache(ROOT / "var" / "bench-cache.sqlite3")
+        try:
+            report = build_index(faqs, index_dir, real, cache)
+        finally:
+            cache.close()
+    marker.write_text(json.dumps({"entries": report.n_entries, "vectors": report.n_vectors,
+                                  "index": report.index_kind, "stand_in": stand_in,
+                                  "build_s": round(time.perf_counter() - started, 1)}), encoding="utf-8")
+    return DataSet(faq_db, index_dir, entries, stand_in)
+
+
+def load_queries() -> list[str]:
+    with open(ROOT / "tests" / "data" / "dev_queries.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh if line.strip()]
+
+
+# ------------------------------------------------------------------ /proc
+def _stat_fields(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU time of one process (0 when it is gone)."""
+    try:
+        f = _stat_fields(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(f[11]) + int(f[12])) / CLOCK_TICKS
+
+
+def status_kb(pid: int, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(_stat_fields(int(entry))[1]) == pid:
+                    out.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                continue
+    return sorted(out)
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds spent non-idle by the whole machine so far (all cores)."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        parts = [int(x) for x in fh.readline().split()[1:]]
+    idle = parts[3] + (parts[4] if len(parts) > 4 else 0)
+    return (sum(parts[:8]) - idle) / CLOCK_TICKS
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg", encoding="ascii") as fh:
+        return " ".join(fh.read().split()[:3])
+
+
+# ------------------------------------------------------------------ servers
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A subprocess in its own process group with its output in a file."""
+
+    def __init__(self, name: str, argv: list[str], env: dict, log_path: Path):
+        self.name, self.log_path = name, log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def wait_ready(self, url: str, ok, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n{self.tail()}")
+            try:
+                response = requests.get(url, timeout=60)
+                if ok(response):
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail()}")
+            time.sleep(0.2)
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+
+def start_stub(work: Path) -> tuple[Server, str]:
+    port = free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    server = Server("LINE API stub", [sys.executable, "-m", "bot.emulator.stub", "--port", str(port)],
+                    env, work / "stub.log")
+    url = f"http://127.0.0.1:{port}"
+    server.wait_ready(f"{url}/_stub/messages?after=0", lambda r: r.status_code == 200, 60)
+    return server, url
+
+
+def bot_env(db: Path, index_dir: Path, stub_url: str, secret: str, work: Path) -> dict:
+    env = dict(os.environ, FAQBOT_ENV="development", FAQBOT_DB=str(db), FAQBOT_INDEX_DIR=str(index_dir),
+               FAQBOT_EMBED_CACHE=str(work / "cache.sqlite3"), LINE_CHANNEL_SECRET=secret,
+               LINE_CHANNEL_ACCESS_TOKEN="bench-access-token", LINE_API_ENDPOINT=stub_url,
+               FAQBOT_USER_HASH_SALT="bench-load-salt-0123456789abcdef",
+               OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    env.pop("FAQBOT_EMBEDDER", None)
+    return env
+
+
+def start_bot(env: dict, work: Path, workers: int, threads: int, timeout: float = 600) -> tuple[Server, str]:
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--timeout", "300", "--graceful-timeout", "10",
+            "--backlog", "2048", "--no-control-socket", "wsgi:app"]
+    server = Server("gunicorn", argv, env, work / "gunicorn.log")
+    url = f"http://127.0.0.1:{port}"
+    server.wait_ready(f"{url}/healthz", lambda r: r.status_code == 200 and r.json()["status"] == "ok", timeout)
+    return server, url
+
+
+def warm_workers(server: Server, url: str, workers: int, timeout: float = 900) -> None:
+    """Until every worker has loaded the index and the model (lazy, on first use)."""
+    deadline = time.monotonic() + timeout
+    while server.log_path.read_text(errors="replace").count("search index loaded") < workers:
+        if time.monotonic() > deadline or server.proc.poll() is not None:
+            raise RuntimeError(f"workers did not load the index:\n{server.tail()}")
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=4 * workers) as pool:
+            list(pool.map(lambda _: requests.get(f"{url}/healthz", timeout=600), range(4 * workers)))
+        time.sleep(0.5)
+
+
+# ------------------------------------------------------------------ load
+@dataclass
+class Sent:
+    event_id: str
+    reply_token: str
+    phase: str            # warmup | measure
+    scheduled: float      # monotonic
+    scheduled_wall: float
+    done: float = 0.0
+    status: int = 0
+    error: str = ""
+
+
+def make_event(queries: list[str], users: list[str], rng: random.Random) -> dict:
+    return wh.text_event(wh.user_source(rng.choice(users)), rng.choice(queries))
+
+
+async def _post(session: aiohttp.ClientSession, url: str, secret: str, event: dict, record: Sent,
+                timeout: float) -> None:
+    body = wh.encode_body(wh.callback_body([event]))
+    headers = {"X-Line-Signature": wh.sign(body, secret), "Content-Type": "application/json; charset=utf-8"}
+    try:
+        async with session.post(f"{url}/callback", data=body, headers=headers,
+                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            await response.read()
+            record.status = response.status
+    except Exception as exc:  # noqa: BLE001 - counted and reported, never fatal
+        record.error = type(exc).__name__
+    record.done = time.monotonic()
+
+
+async def open_loop(url: str, secret: str, queries: list[str], users: list[str], rng: random.Random, *,
+                    rate: float, seconds: float, phase: str, timeout: float, max_connections: int) -> list[Sent]:
+    """Events at a fixed arrival rate (latency measured from the scheduled time, so a slow server
+    cannot hide its queue by slowing the sender)."""
+    sent: list[Sent] = []
+    tasks = []
+    connector = aiohttp.TCPConnector(limit=max_connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.monotonic()
+        n = int(round(rate * seconds))
+        for i in range(n):
+            at = start + i / rate
+            delay = at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            event = make_event(queries, users, rng)
+            record = Sent(event["webhookEventId"], event["replyToken"], phase, at, time.time() - (time.monotonic() - at))
+            sent.append(record)
+            tasks.append(asyncio.create_task(_post(session, url, secret, event, record, timeout)))
+        await asyncio.gather(*tasks)
+    return sent
+
+
+async def closed_loop(url: str, secret: str, queries: list[str], users: list[str], rng: random.Random, *,
+                      concurrency: int, seconds: float, phase: str, timeout: float) -> list[Sent]:
+    """`concurrency` senders, each sending its next event when the previous one is answered (capacity)."""
+    sent: list[Sent] = []
+    stop = time.monotonic() + seconds
+
+    async def sender(session):
+        while time.monotonic() < stop:
+            event = make_event(queries, users, rng)
+            record = Sent(event["webhookEventId"], event["replyToken"], phase, time.monotonic(), time.time())
+            sent.append(record)
+            await _post(session, url, secret, event, record, timeout)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        await asyncio.gather(*(sender(session) for _ in range(concurrency)))
+    return sent
+
+
+# ------------------------------------------------------------------ accounting
+@dataclass
+class ReplyAccount:
+    lost: int                 # sent events whose reply never reached the stub
+    duplicated: int           # events with more than one reply request at the stub
+    accepted: int             # reply requests the stub accepted
+    rejected: int             # reply requests the stub refused (spec, token reused ...)
+    unknown_tokens: int       # replies to tokens we never sent
+    reply_wall: dict = field(default_factory=dict)   # reply token -> wall time of the first reply
+
+
+def account_replies(sent: list[Sent], stub_requests: list[dict]) -> ReplyAccount:
+    tokens = {s.reply_token for s in sent}
+    per_token: dict[str, int] = {}
+    accepted = rejected = unknown = 0
+    first: dict[str, float] = {}
+    for r in stub_requests:
+        if r["path"] != REPLY_PATH or r.get("note") == "injected fault":
+            continue
+        token = (r.get("body") or {}).get("replyToken")
+        if token not in tokens:
+            unknown += 1
+            continue
+        per_token[token] = per_token.get(token, 0) + 1
+        if r["status"] == 200:
+            accepted += 1
+            first.setdefault(token, datetime.fromisoformat(r["receivedAt"]).timestamp())
+        else:
+            rejected += 1
+    lost = sum(1 for s in sent if s.reply_token not in first)
+    duplicated = sum(1 for n in per_token.values() if n > 1)
+    return ReplyAccount(lost, duplicated, accepted, rejected, unknown, first)
+
+
+def account_database(db: Path, sent: list[Sent]) -> dict:
+    """Exchanges and idempotency rows the bot stored for the sent events."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
+    try:
+        ids = {s.event_id for s in sent}
+        exchanges = {}
+        for event_id, n in conn.execute("SELECT event_id, count(*) FROM bot_exchanges GROUP BY event_id"):
+            if event_id in ids:
+                exchanges[event_id] = n
+        states = dict(conn.execute("SELECT event_id, state FROM bot_processed_events"))
+        degraded = conn.execute("SELECT count(*) FROM bot_exchanges WHERE degraded = 1").fetchone()[0]
+        decisions = dict(conn.execute("SELECT decision, count(*) FROM bot_exchanges GROUP BY decision"))
+        integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        conn.close()
+    return {"missing_exchanges": sum(1 for i in ids if i not in exchanges),
+            "extra_exchanges": sum(n - 1 for n in exchanges.values() if n > 1),
+            "not_done": sum(1 for i in ids if states.get(i) != "done"),
+            "degraded": degraded, "decisions": decisions, "integrity": integrity}
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    arr = np.asarray(values)
+    return {"p50": round(float(np.percentile(arr, 50)), 1), "p95": round(float(np.percentile(arr, 95)), 1),
+            "p99": round(float(np.percentile(arr, 99)), 1), "max": round(float(arr.max()), 1)}
+
+
+
+# ------------------------------------------------------------------ for the fault tests
+class LiveBot:
+    """The stub and gunicorn (``wsgi:app``) as subprocesses on loopback ports, for tests that need real
+    processes: several workers sharing one SQLite file, kill -9, restarts."""
+
+    def __init__(self, work: Path, db: Path, index_dir: Path, *, workers: int = 2, threads: int = 4,
+                 env: dict | None = None):
+        self.work, self.db, self.index_dir = Path(work), Path(db), Path(index_dir)
+        self.workers, self.threads = workers, threads
+        self.secret = "live-" + os.urandom(8).hex()
+        self.stub, self.stub_url = start_stub(self.work)
+        self.env = dict(bot_env(self.db, self.index_dir, self.stub_url, self.secret, self.work), **(env or {}))
+        self.bot: Server | None = None
+        self.url = ""
+        self.start()
+
+    def start(self) -> None:
+        self.bot, self.url = start_bot(self.env, self.work, self.workers, self.threads, timeout=300)
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once (a crash, not a graceful stop)."""
+        os.killpg(self.bot.pid, signal.SIGKILL)
+        self.bot.proc.wait(timeout=30)
+        self.bot._log.close()
+
+    def log(self) -> str:
+        return self.bot.log_path.read_text(errors="replace")
+
+    def post(self, body: dict | bytes, timeout: float = 60) -> requests.Response:
+        raw = body if isinstance(body, bytes) else wh.encode_body(body)
+        return requests.post(f"{self.url}/callback", data=raw, timeout=timeout,
+                             headers={"X-Line-Signature": wh.sign(raw, self.secret),
+                                      "Content-Type": "application/json; charset=utf-8"})
+
+    def send(self, event: dict, timeout: float = 60) -> requests.Response:
+        return self.post(wh.callback_body([event]), timeout)
+
+    def stub_requests(self) -> list[dict]:
+        return requests.get(f"{self.stub_url}/_stub/requests", timeout=60).json()["requests"]
+
+    def reply_requests(self, token: str) -> list[dict]:
+        """Reply requests that reached the stub for one reply token (accepted or refused)."""
+        return [r for r in self.stub_requests() if r["path"] == REPLY_PATH and r.get("note") != "injected fault"
+                and isinstance(r.get("body"), dict) and r["body"].get("replyToken") == token]
+
+    def reply_texts(self, token: str) -> str:
+        return "\n".join(m.get("text", "") for r in self.reply_requests(token) if r["status"] == 200
+                         for m in r["body"]["messages"])
+
+    def inject_faults(self, faults: list) -> None:
+        requests.post(f"{self.stub_url}/_stub/faults", json={"faults": faults}, timeout=10).raise_for_status()
+
+    def close(self) -> None:
+        for server in (self.bot, self.stub):
+            if server is not None:
+                server.stop()
