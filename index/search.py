@@ -13,7 +13,7 @@ import numpy as np
 from faq.model import FaqEntry
 from faq.text import normalize_query
 
-from .embedders import Embedder
+from .embedders import Embedder, QueryCache
 from .lexical import JapaneseTokenizer
 from .snapshot import KIND_PASSAGE, IndexError_, Snapshot, current_build, load_snapshot
 
@@ -38,6 +38,7 @@ class SearchConfig:
     suggest_max: int = 3
     category_boost: float = 0.05
     dense_candidates: int = 256        # vectors fetched from FAISS before grouping by FAQ
+    query_cache_size: int = 4096       # recent query vectors kept per worker (0: none); 1.5 KB each
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,9 @@ class Searcher:
     def embedder(self) -> Embedder | None:
         if self._embedder is None and not self._embedder_failed and self._embedder_factory is not None:
             try:
-                self._embedder = self._embedder_factory()
+                embedder = self._embedder_factory()
+                size = self.config.query_cache_size
+                self._embedder = QueryCache(embedder, size) if size > 0 else embedder
             except Exception as exc:  # noqa: BLE001
                 self._embedder_failed = True
                 self.problem = f"埋め込みモデルを読み込めません: {exc}"

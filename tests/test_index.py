@@ -292,3 +292,20 @@ def test_tokenizer_is_safe_to_share_between_threads():
     expected = [JapaneseTokenizer().tokens(t) for t in texts]
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(tok.tokens, texts)) == expected
+
+
+def test_repeated_queries_are_embedded_once_and_the_cache_stays_bounded(embedder):
+    from index.embedders import QueryCache
+    counting = CountingEmbedder(embedder)
+    cache = QueryCache(counting, size=2)
+    first = cache.embed_queries(["避難所はどこ"])
+    again = cache.embed_queries(["避難所はどこ"])
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_allclose(first, embedder.embed_queries(["避難所はどこ"]), atol=1e-6)
+    assert (cache.hits, cache.misses) == (1, 1)
+    cache.embed_queries(["罹災証明書"])
+    cache.embed_queries(["給水所"])          # evicts 「避難所はどこ」, the least recently used
+    cache.embed_queries(["避難所はどこ"])
+    assert (cache.hits, cache.misses) == (1, 4) and counting.calls == 4
+    assert cache.embed_queries(["a", "b"]).shape == (2, embedder.dim)  # batches (index builds) pass through
+    assert cache.name == embedder.name and cache.dim == embedder.dim
