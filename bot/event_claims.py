@@ -13,7 +13,8 @@ Crash window (the choice): a claim is a lease of :data:`LEASE_SECONDS`.
   first worker is still answering; LINE redelivered because we were slow).
 * If the worker died after claiming (crash, restart, kill), its claim goes stale;
   a redelivery after the lease is handled again, so the message is not lost.
-  (The redelivered reply token may have expired by then; that is logged.)
+  The redelivered reply token has usually expired by then: in a 1:1 chat the answer
+  is pushed instead, with a retry key derived from the event id (bot/event_handler.py).
 
 So: never silently lost when LINE redelivers, answered twice only if the process
 dies between sending the reply and one SQLite UPDATE.

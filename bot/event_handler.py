@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 from .conversation import Conversation, Reply
 from .event_claims import EventClaims
@@ -48,6 +49,8 @@ class EventHandler:
         reply_token = getattr(event, "reply_token", None)
         if reply is not None and reply.messages and reply_token:
             delivered = self.replier.reply(reply_token, reply.messages)
+            if not delivered and redelivery and event_id:
+                delivered = self._push_instead(event, event_id, reply.messages)
             if reply.exchange_id is not None:
                 try:
                     self.exchanges.mark_delivered(reply.exchange_id, delivered)
@@ -58,3 +61,21 @@ class EventHandler:
                 self.claims.complete(event_id)
             except Exception:  # noqa: BLE001
                 log.exception("could not mark event %s as done", event_id)
+
+    def _push_instead(self, event, event_id: str, messages: list) -> bool:
+        """A redelivered event whose reply failed: its reply token has most likely expired (LINE
+        redelivers after a failure, possibly minutes later, e.g. after a worker was killed mid-answer).
+        In a 1:1 chat the answer is pushed instead, so the resident is not left without one. The retry
+        key is derived from the webhookEventId: however many workers or redeliveries try, LINE
+        delivers it once."""
+        source = getattr(event, "source", None)
+        user_id = getattr(source, "user_id", None) if getattr(source, "type", None) == "user" else None
+        if not user_id:
+            return False
+        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "faqbot-webhook-event:" + event_id))
+        result = self.replier.push(user_id, messages, retry_key)
+        if result.ok:
+            log.info("event %s: reply failed on redelivery; the answer was pushed instead", event_id)
+        else:
+            log.error("event %s: reply and push both failed (%s)", event_id, result.error)
+        return result.ok

@@ -404,6 +404,31 @@ def test_invalid_reply_token_is_logged_not_crashed(client, bot_db, stub, stub_re
     ask(client, user, RISAI_QUESTION)  # and the next event is answered normally
 
 
+def test_a_redelivery_after_a_crash_is_pushed_when_the_reply_token_is_spent(client, bot_db, stub,
+                                                                              stub_rejects_nothing, user):
+    """A worker killed mid-answer leaves a stale claim; LINE redelivers the event later, when its reply
+    token no longer works. The answer is pushed instead, once, however often the event comes again."""
+    import sqlite3
+    event = wh.text_event(wh.user_source(user), RISAI_QUESTION, redelivery=True)
+    with sqlite3.connect(bot_db) as conn:  # claimed long ago by a worker that died
+        conn.execute("INSERT INTO bot_processed_events (event_id, state, claimed_at) VALUES (?, 'processing', 0)",
+                     [event["webhookEventId"]])
+    client.stub.register_reply_token(event["replyToken"], user)
+    requests.post(f"{stub[0].url}/v2/bot/message/reply", timeout=5,  # the token is no longer valid
+                  headers={"Authorization": "Bearer x"},
+                  json={"replyToken": event["replyToken"], "messages": [{"type": "text", "text": "spent"}]})
+    seq = client.stub.last_seq
+    assert client.send(event).status_code == 200
+    assert client.send(event).status_code == 200  # redelivered once more: already done
+    stub_rejects_nothing.append("Invalid reply token")
+    pushed = [m for m in client.stub.messages(after=seq, to=user) if m["kind"] == "push"]
+    assert pushed and "Q. " in " ".join(m["message"].get("text", "") for m in pushed)
+    assert len({m["retryKey"] for m in pushed}) == 1 and len({m["requestId"] for m in pushed}) == 1
+    assert exchange(bot_db, event)["delivered"] == 1
+    assert rows(bot_db, "SELECT state FROM bot_processed_events WHERE event_id = ?",
+                (event["webhookEventId"],)) == [{"state": "done"}]
+
+
 def test_line_server_error_is_survived(client, bot_db, stub_state, user):
     stub_state.inject_faults([500, 500, 500, 500])  # every reply attempt (bot.line_client.REPLY_POLICY) fails
     event = wh.text_event(wh.user_source(user), RISAI_QUESTION)
