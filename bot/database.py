@@ -1,16 +1,11 @@
 """The bot's tables in the shared SQLite database (component "bot") and per-thread connections."""
 from __future__ import annotations
 
-import secrets
-import sqlite3
-import threading
-import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import sqlite_utils
 
-from faq.db import migrate, open_db
+from faq.db import ComponentDatabase
 
 COMPONENT = "bot"
 SALT_SETTING = "user_hash_salt"
@@ -118,38 +113,10 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-class BotDatabase:
-    """Opens one connection per thread (SQLite connections must not be shared mid-transaction)."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self._local = threading.local()
-        try:
-            migrate(self.conn(), COMPONENT, MIGRATIONS)
-        except sqlite3.OperationalError:
-            # Several gunicorn workers starting on a new database: another one migrated first.
-            time.sleep(0.2)
-            migrate(self.conn(), COMPONENT, MIGRATIONS)
-
-    def conn(self) -> sqlite_utils.Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = open_db(self.path)
-            self._local.db = db
-        return db
-
-    def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
+class BotDatabase(ComponentDatabase):
+    COMPONENT = COMPONENT
+    MIGRATIONS = MIGRATIONS
 
     def user_hash_salt(self, configured: str) -> str:
         """The configured salt, or (development) one generated once and kept in the database."""
-        if configured:
-            return configured
-        db = self.conn()
-        db.execute("INSERT OR IGNORE INTO bot_settings (key, value) VALUES (?, ?)",
-                   [SALT_SETTING, secrets.token_hex(32)])
-        return db.execute("SELECT value FROM bot_settings WHERE key = ?", [SALT_SETTING]).fetchone()[0]
+        return configured or self.generated_secret("bot_settings", SALT_SETTING)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 

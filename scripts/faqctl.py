@@ -17,7 +17,6 @@ from faq.db import db_path_from_env
 from faq.formats import FORMATS, read_many, write_entries
 from faq.model import CATEGORIES, FaqEntry
 from faq.store import FaqStore, NotFound
-from faq.text import normalize_query
 from faq.validate import ValidationError
 from index.build import build_index, count_texts
 from index.config import cache_from_env, index_dir_from_env, make_embedder, search_config_from_env

@@ -1,7 +1,4 @@
 """Index building, the embedding cache, hot reload and the embedder backends (real models, offline)."""
-import os
-import subprocess
-import sys
 import threading
 
 import numpy as np
@@ -10,7 +7,7 @@ import pytest
 from faq.model import FaqEntry
 from index.build import build_index
 from index.cache import EmbeddingCache
-from index.embedders import BundledE5Embedder, EmbedderError, SentenceTransformerEmbedder, make_embedder
+from index.embedders import EmbedderError, SentenceTransformerEmbedder, make_embedder
 from index.lexical import BM25, JapaneseTokenizer
 from index.search import FALLBACK, Searcher
 from index.snapshot import IndexError_, current_build, load_snapshot

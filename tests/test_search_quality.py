@@ -1,5 +1,4 @@
 """Search quality on the dev set with the real bundled model (no timing asserted here)."""
-import json
 from pathlib import Path
 
 import pytest

@@ -1,15 +1,10 @@
 """The staff console's tables (component "console") in the shared SQLite database."""
 from __future__ import annotations
 
-import secrets
-import sqlite3
-import threading
-import time
-from pathlib import Path
 
 import sqlite_utils
 
-from faq.db import migrate, open_db
+from faq.db import ComponentDatabase
 
 COMPONENT = "console"
 SECRET_KEY_SETTING = "secret_key"
@@ -66,37 +61,10 @@ def _create_v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS = [_create_v1]
 
 
-class ConsoleDatabase:
-    """One connection per thread, like :class:`bot.database.BotDatabase`."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self._local = threading.local()
-        try:
-            migrate(self.conn(), COMPONENT, MIGRATIONS)
-        except sqlite3.OperationalError:
-            # Several gunicorn workers starting on a new database: another one migrated first.
-            time.sleep(0.2)
-            migrate(self.conn(), COMPONENT, MIGRATIONS)
-
-    def conn(self) -> sqlite_utils.Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = open_db(self.path)
-            self._local.db = db
-        return db
-
-    def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
+class ConsoleDatabase(ComponentDatabase):
+    COMPONENT = COMPONENT
+    MIGRATIONS = MIGRATIONS
 
     def secret_key(self, configured: str) -> str:
         """The configured key, or (development) one generated once and shared by all workers."""
-        if configured:
-            return configured
-        db = self.conn()
-        db.execute("INSERT OR IGNORE INTO console_settings (key, value) VALUES (?, ?)",
-                   [SECRET_KEY_SETTING, secrets.token_hex(32)])
-        return db.execute("SELECT value FROM console_settings WHERE key = ?", [SECRET_KEY_SETTING]).fetchone()[0]
+        return configured or self.generated_secret("console_settings", SECRET_KEY_SETTING)
