@@ -33,6 +33,17 @@ def env(tmp_path):
     return e
 
 
+def seed_database(path, entries, actor: str = "test"):
+    """A real FAQ database file holding `entries`; returns its path."""
+    from faq.store import FaqStore
+    store = FaqStore.open(path)
+    try:
+        store.import_entries(entries, actor=actor)
+    finally:
+        store.close()
+    return path
+
+
 def run_cli(env, *args, input=None):
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "faqctl.py"), *args], env=env,
                           capture_output=True, text=True, input=input, timeout=600)

@@ -15,8 +15,8 @@ from bot import DESK_KEY, SEARCHER_KEY, TICKETS_KEY, create_app
 from bot.desk_hours import TOKYO
 from bot.emulator import webhook_events as wh
 from bot.emulator.stub import StubState, create_stub_app, get_stub_state
-from faq.store import FaqStore
 from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
+from conftest import seed_database
 
 SECRET = "desk-channel-secret-" + uuid.uuid4().hex
 TOKEN = "desk-access-token"
@@ -112,9 +112,7 @@ class Rig:
 @contextlib.contextmanager
 def running_bot(tmp: Path, seed_entries, searcher, **config):
     db = tmp / "faqbot.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(db, seed_entries)
     stub_app = create_stub_app(SPEC_DIR, client_timeout=READ_TIMEOUT)
     retry_keys = RetryKeyLog(stub_app.wsgi_app)
     stub_app.wsgi_app = retry_keys

@@ -16,6 +16,7 @@ from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
 from bot.event_claims import EventClaims
 from line_testkit import ServerThread, free_port, rows, texts, webhook_issues
+from conftest import seed_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,11 +138,8 @@ def test_concurrent_claims_let_exactly_one_through(tmp_path):
 # ------------------------------------------------------ the emulator mount
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory, seed_entries, searcher):
-    from faq.store import FaqStore
     tmp = tmp_path_factory.mktemp("emulator-app")
-    store = FaqStore.open(tmp / "faqbot.sqlite3")
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(tmp / "faqbot.sqlite3", seed_entries)
     port = free_port()
     config = base_config(tmp, **emulator_config("127.0.0.1", port, environ={}))
     app = create_app(config)
@@ -200,11 +198,8 @@ def test_emulator_refuses_bad_input(emulator, payload):
 # ------------------------------------------------------ degraded search
 def test_without_an_index_answers_come_from_lexical_search_and_are_flagged(tmp_path, seed_entries):
     from bot.emulator.stub import create_stub_app
-    from faq.store import FaqStore
     from line_testkit import SPEC_DIR
-    store = FaqStore.open(tmp_path / "faqbot.sqlite3")
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(tmp_path / "faqbot.sqlite3", seed_entries)
     stub_app = create_stub_app(SPEC_DIR)
     with ServerThread(stub_app) as stub:
         app = create_app(base_config(tmp_path, LINE_CHANNEL_SECRET="sec", LINE_CHANNEL_ACCESS_TOKEN="tok",

@@ -12,8 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -23,10 +21,10 @@ from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
 from faq.store import FaqStore
 from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
+from browser_testkit import headless_chromium
 from line_testkit import ServerThread, free_port, rows
+from conftest import seed_database
 
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT = 390, 844
 RISAI_ID = "disaster-risai-shomeisho"
 
@@ -35,9 +33,7 @@ RISAI_ID = "disaster-risai-shomeisho"
 def emulator(tmp_path_factory, seed_entries, searcher):
     tmp = tmp_path_factory.mktemp("emulator-browser")
     db = tmp / "faqbot.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(db, seed_entries)
     port = free_port()
     config = {"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
               "FAQBOT_USER_HASH_SALT": "", **emulator_config("127.0.0.1", port, environ={})}
@@ -49,25 +45,8 @@ def emulator(tmp_path_factory, seed_entries, searcher):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    assert Path(CHROMEDRIVER).is_file() and Path(CHROMIUM).is_file(), \
-        "install Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)"
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", f"--user-data-dir={profile}", f"--window-size={WIDTH},{HEIGHT}",
-                "--lang=ja-JP"):
-        options.add_argument(arg)
-    # a phone's viewport (a headless window cannot be narrower than 500 px)
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": WIDTH, "height": HEIGHT,
-                                                                           "pixelRatio": 2}})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), WIDTH, HEIGHT, phone=True) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,8 @@ from bot.line_messages import (
 )
 from bot.postback import FAQ, FEEDBACK, TOPIC, Postback, decode
 from faq.model import FaqEntry
-from faq.store import FaqStore
 from line_testkit import reply_issues
+from conftest import seed_database
 
 
 def as_json(messages) -> list[dict]:
@@ -174,9 +174,7 @@ def conversation(tmp_path):
                         department="危機管理課")]
     entries += [FaqEntry(id=f"disaster-q{i:02d}", question=f"災害の支援制度についての質問その{i}は何ですか？" + "詳しく" * i,
                          answer=f"回答{i}です。", category="disaster-support") for i in range(20)]
-    store = FaqStore.open(db_path)
-    store.import_entries(entries, actor="test")
-    store.close()
+    seed_database(db_path, entries)
     database = BotDatabase(db_path)
     return Conversation(lambda: None, FaqDirectory(db_path), ExchangeLog(database),
                         UserHasher("test-salt"), "088-000-0000", "平日")

@@ -23,6 +23,7 @@ from bot.emulator import webhook_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 from faq.store import FaqStore
 from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
+from conftest import seed_database
 from line_testkit import (
     SPEC_DIR,
     ServerThread,
@@ -54,11 +55,7 @@ def stub():
 @pytest.fixture(scope="module")
 def bot_db(tmp_path_factory, seed_entries):
     path = tmp_path_factory.mktemp("bot-e2e") / "faqbot.sqlite3"
-    store = FaqStore.open(path)
-    try:
-        store.import_entries(seed_entries, actor="test")
-    finally:
-        store.close()
+    seed_database(path, seed_entries)
     return path
 
 

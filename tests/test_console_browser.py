@@ -13,9 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -24,11 +22,10 @@ from bot import SEARCHER_KEY
 from bot.emulator import webhook_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 from console_testkit import PASSWORD, add_staff, make_app
-from faq.store import FaqStore
+from browser_testkit import headless_chromium
 from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
+from conftest import seed_database
 
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM = "/usr/bin/chromium"
 SECRET = "console-browser-secret-" + uuid.uuid4().hex
 
 
@@ -44,9 +41,7 @@ def site(tmp_path_factory, seed_entries, searcher, stub):
     tmp = tmp_path_factory.mktemp("console-browser")
     app = make_app(tmp, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN="console-browser-token",
                    LINE_API_ENDPOINT=stub[0])
-    store = FaqStore.open(app.config["FAQBOT_DB"])
-    store.import_entries(seed_entries, actor="seed")
-    store.close()
+    seed_database(app.config["FAQBOT_DB"], seed_entries, actor="seed")
     app.extensions[SEARCHER_KEY] = searcher
     add_staff(app, "yamada", admin=True, display_name="山田 花子")
     with ServerThread(app) as server:
@@ -55,21 +50,8 @@ def site(tmp_path_factory, seed_entries, searcher, stub):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    assert Path(CHROMEDRIVER).is_file() and Path(CHROMIUM).is_file(), \
-        "install Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)"
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,900", "--lang=ja-JP"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), 1280, 900) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

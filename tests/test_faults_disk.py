@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import webhook_events as wh
-from faq.store import FaqStore
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from loadkit import LiveBot, bot_env, start_bot, start_stub  # noqa: E402
+from conftest import seed_database
 
 QUESTION = "罹災証明書はどうやって申請しますか？"
 APOLOGY = "申し訳ありません。ただいまシステムの不具合で"
@@ -53,9 +53,7 @@ def fill(directory: Path) -> Path:
 
 
 def seed_db(path: Path, seed_entries) -> None:
-    store = FaqStore.open(path)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(path, seed_entries)
 
 
 @pytest.fixture

@@ -21,12 +21,12 @@ import pytest
 from bot import create_app
 from bot.emulator import webhook_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
-from faq.store import FaqStore
 from line_testkit import SPEC_DIR, ServerThread
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from loadkit import LiveBot  # noqa: E402
+from conftest import seed_database
 
 QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コンビニで住民票は取れますか", "電子入札の登録方法"]
 
@@ -35,9 +35,7 @@ QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コン�
 def live(tmp_path_factory, seed_entries, seed_index):
     work = tmp_path_factory.mktemp("faults-line")
     db = work / "faqbot.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(db, seed_entries)
     bot = LiveBot(work, db, seed_index, workers=2, threads=4)
     try:
         yield bot
@@ -100,9 +98,7 @@ def test_a_reply_that_times_out_is_retried_and_delivered_once(tmp_path, seed_ent
     stub_app = create_stub_app(SPEC_DIR, client_timeout=1.0)  # a "timeout" fault answers after 2 s
     stub = get_stub_state(stub_app)
     db = tmp_path / "faqbot.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(db, seed_entries)
     secret = uuid.uuid4().hex
     with ServerThread(stub_app) as stub_server:
         app = create_app({"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),

@@ -21,11 +21,11 @@ import requests
 from bot import SEARCHER_KEY, create_app
 from bot.emulator import webhook_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
-from faq.store import FaqStore
 from index.config import search_config_from_env
 from index.search import Searcher
 from index.snapshot import current_build
 from line_testkit import SPEC_DIR, ServerThread
+from conftest import seed_database
 
 SECRET = "faults-search-" + uuid.uuid4().hex
 QUESTION = "罹災証明書はどうやって申請しますか？"
@@ -46,9 +46,7 @@ def make_bot(tmp_path, seed_entries, stub):
 
     def start(index_dir: Path, searcher=None):
         db = tmp_path / f"faqbot-{len(servers)}.sqlite3"
-        store = FaqStore.open(db)
-        store.import_entries(seed_entries, actor="test")
-        store.close()
+        seed_database(db, seed_entries)
         app = create_app({"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(index_dir), "FAQBOT_ENV": "development",
                           "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": SECRET,
                           "LINE_CHANNEL_ACCESS_TOKEN": "t", "LINE_API_ENDPOINT": stub[0].url})

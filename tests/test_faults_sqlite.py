@@ -27,12 +27,12 @@ import pytest
 from bot.database import BotDatabase
 from bot.emulator import webhook_events as wh
 from bot.event_claims import LEASE_SECONDS, EventClaims
-from faq.store import FaqStore
 from index.snapshot import current_build, load_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from loadkit import LiveBot  # noqa: E402
+from conftest import seed_database
 
 QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コンビニで住民票は取れますか", "電子入札の登録方法",
              "キャッシュレス決済は使えますか", "被災者生活再建支援金について"]
@@ -42,9 +42,7 @@ QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コン�
 def live(tmp_path_factory, seed_entries, seed_index):
     work = tmp_path_factory.mktemp("faults-sqlite")
     db = work / "faqbot.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(db, seed_entries)
     bot = LiveBot(work, db, seed_index, workers=2, threads=4)
     try:
         yield bot
@@ -173,9 +171,7 @@ def test_kill_during_an_index_build_leaves_the_published_index_intact(tmp_path, 
     shutil.copytree(seed_index, index_dir)
     before = current_build(index_dir)
     db = tmp_path / "faq.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(db, seed_entries)
     env = dict(os.environ, FAQBOT_DB=str(db), FAQBOT_INDEX_DIR=str(index_dir), OMP_NUM_THREADS="1",
                FAQBOT_EMBED_CACHE=str(tmp_path / "cold-cache.sqlite3"))  # cold cache: a long build
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "faqctl.py"), "build-index"], env=env,

@@ -25,6 +25,7 @@ from line_testkit import database_bytes
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import faqctl  # noqa: E402
+from conftest import seed_database
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -161,9 +162,7 @@ def test_deeply_nested_files_are_a_validation_error(tmp_path, fmt, text):
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory, seed_entries):
     db = tmp_path_factory.mktemp("fuzz-import") / "faq.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries[:20], actor="test")
-    store.close()
+    seed_database(db, seed_entries[:20])
     return db
 
 

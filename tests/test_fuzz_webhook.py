@@ -24,8 +24,8 @@ from bot import SEARCHER_KEY, create_app
 from bot.emulator import webhook_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 from bot.webhook_events import MALFORMED, BodyError, parse_event, read_body
-from faq.store import FaqStore
 from line_testkit import SPEC_DIR, ServerThread
+from conftest import seed_database
 
 SECRET = "fuzz-secret-" + uuid.uuid4().hex
 QUESTION = "罹災証明書はどうやって申請しますか？"
@@ -132,9 +132,7 @@ def stub():
 def bot(tmp_path_factory, seed_entries, searcher, stub):
     tmp = tmp_path_factory.mktemp("fuzz-webhook")
     db = tmp / "faqbot.sqlite3"
-    store = FaqStore.open(db)
-    store.import_entries(seed_entries, actor="test")
-    store.close()
+    seed_database(db, seed_entries)
     app = create_app({"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
                       "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": SECRET,
                       "LINE_CHANNEL_ACCESS_TOKEN": "fuzz-token", "LINE_API_ENDPOINT": stub[0].url})

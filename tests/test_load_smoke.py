@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.store import FaqStore
+from conftest import seed_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,11 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def seed_db(tmp_path_factory, seed_entries):
     path = tmp_path_factory.mktemp("load-smoke") / "faq.sqlite3"
-    store = FaqStore.open(path)
-    try:
-        store.import_entries(seed_entries, actor="test")
-    finally:
-        store.close()
+    seed_database(path, seed_entries)
     return path
 
 
