@@ -91,6 +91,7 @@ def _install_bot(app: Flask) -> None:
         hours = desk_hours_from_config(cfg)
     except DeskHoursError as exc:
         raise ConfigError(str(exc)) from None
+    FaqStore.open(cfg["FAQBOT_DB"]).close()  # the FAQ tables (settings: disaster mode) exist before any event
     database = BotDatabase(cfg["FAQBOT_DB"])
     app.extensions[DATABASE_KEY] = database
     exchanges = ExchangeLog(database)
@@ -106,7 +107,7 @@ def _install_bot(app: Flask) -> None:
                       clock=cfg.get("FAQBOT_CLOCK"))
     conversation = Conversation(lambda: app.extensions[SEARCHER_KEY], faqs, exchanges, hasher,
                                 cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
-                                disaster_mode=mode_reader(cfg["FAQBOT_DB"]),
+                                disaster_mode=mode_reader(database.conn),
                                 emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]))
     app.extensions[HANDLER_KEY] = EventHandler(conversation, EventClaims(database), exchanges, sender)
     if cfg["LINE_CHANNEL_SECRET"]:

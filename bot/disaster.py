@@ -11,6 +11,9 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
 
 from faq.store import FaqStore
 from faq.text import normalize_query
@@ -122,13 +125,15 @@ def _history_items(raw: str | None) -> list:
     return items if isinstance(items, list) else []
 
 
-def mode_reader(db_path: str | Path):
-    """A per-event reader for the bot: on a database error it keeps the last mode it read."""
+def mode_reader(conn: Callable[[], sqlite_utils.Database]):
+    """A per-event reader for the bot, on the worker's own per-thread connection (one SELECT, no
+    connection opened per event); on a database error it keeps the last mode it read."""
     last = [OFF]
 
     def read() -> DisasterMode:
         try:
-            last[0] = read_disaster_mode(db_path)
+            row = conn().execute("SELECT value FROM settings WHERE key = ?", [SETTING_KEY]).fetchone()
+            last[0] = _from_json(row[0] if row else None)
         except Exception:  # noqa: BLE001 - a failed read must not stop answers
             log.exception("could not read the disaster mode; keeping the last known one")
         return last[0]
