@@ -99,7 +99,10 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path) -> Path:
     index_dir = Path(index_dir)
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    # names sort in build order (pruning keeps the newest): nanoseconds, as builds can follow within a second
+    now_ns = time.time_ns()
+    name = (time.strftime("%Y%m%dT%H%M%S", time.localtime(now_ns // 10**9)) + f"{now_ns % 10**9:09d}-"
+            + secrets.token_hex(3))
     tmp = builds / (name + ".partial")
     tmp.mkdir()
     with open(tmp / "entries.jsonl", "w", encoding="utf-8") as fh:

@@ -306,3 +306,12 @@ def test_repeated_queries_are_embedded_once_and_the_cache_stays_bounded(embedder
     assert (cache.hits, cache.misses) == (1, 4) and counting.calls == 4
     assert cache.embed_queries(["a", "b"]).shape == (2, embedder.dim)  # batches (index builds) pass through
     assert cache.name == embedder.name and cache.dim == embedder.dim
+
+
+def test_pruning_keeps_the_newest_builds_even_within_one_second(tmp_path):
+    published = []
+    for _ in range(6):  # lexical-only builds of 3 entries take milliseconds
+        build_index(SMALL, tmp_path / "index", None, None)
+        published.append(current_build(tmp_path / "index").name)
+    kept = sorted(p.name for p in (tmp_path / "index" / "builds").iterdir())
+    assert kept == published[-3:]
