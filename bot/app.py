@@ -96,7 +96,7 @@ def _install_bot(app: Flask) -> None:
     app.extensions[DATABASE_KEY] = database
     exchanges = ExchangeLog(database)
     hasher = UserHasher(database.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
-    faqs = FaqDirectory(cfg["FAQBOT_DB"])
+    faqs = FaqDirectory(database.conn)
     sender = LineSender(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"],
                         read_timeout=float(cfg["LINE_READ_TIMEOUT"]))
     tickets = TicketStore(database)

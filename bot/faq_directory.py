@@ -1,30 +1,28 @@
 """Published FAQ entries by id or category, read from the knowledge base (faq/ store)."""
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
 
 from faq.model import FaqEntry
 from faq.store import FaqStore, NotFound
 
 
 class FaqDirectory:
-    def __init__(self, db_path: str | Path):
-        self.db_path = db_path
+    """Reads through the worker's own per-thread connection (`conn`), so a tapped suggestion or a
+    topic menu opens no database connection of its own."""
+
+    def __init__(self, conn: Callable[[], sqlite_utils.Database]):
+        self._conn = conn
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """The published entry, or None if it does not exist or was withdrawn."""
-        store = FaqStore.open(self.db_path)
         try:
-            entry = store.get(entry_id)
+            entry = FaqStore(self._conn()).get(entry_id)
         except NotFound:
             return None
-        finally:
-            store.close()
         return entry if entry.active else None
 
     def in_category(self, category: str) -> list[FaqEntry]:
-        store = FaqStore.open(self.db_path)
-        try:
-            return store.list(category=category)
-        finally:
-            store.close()
+        return FaqStore(self._conn()).list(category=category)

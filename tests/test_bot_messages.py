@@ -176,7 +176,7 @@ def conversation(tmp_path):
                          answer=f"回答{i}です。", category="disaster-support") for i in range(20)]
     seed_database(db_path, entries)
     database = BotDatabase(db_path)
-    return Conversation(lambda: None, FaqDirectory(db_path), ExchangeLog(database),
+    return Conversation(lambda: None, FaqDirectory(database.conn), ExchangeLog(database),
                         UserHasher("test-salt"), "088-000-0000", "平日")
 
 
