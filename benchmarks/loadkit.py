@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bot.emulator import webhook_events as wh  # noqa: E402
+from bot.emulator import signed_events as wh  # noqa: E402
 
 REPLY_PATH = "/v2/bot/message/reply"
 DATA_DIR = ROOT / "var" / "bench-load"
@@ -50,6 +50,7 @@ def prepare_dataset(entries: int, *, stand_in: bool | None = None, rebuild: bool
     """The scaled FAQ (benchmarks/bench_search.py ``scaled_faq``) in a database and a built index,
     kept under var/bench-load/ between runs."""
     from bench_search import HashEmbedder, scaled_faq
+
     from faq.store import FaqStore
     from index.build import build_index
     from index.cache import EmbeddingCache

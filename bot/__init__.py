@@ -12,5 +12,5 @@ DESK_KEY = "bot_desk"            # bot.desk.DeskService
 
 def create_app(config: dict | None = None):
     """The Flask application (see :func:`bot.app.create_app`)."""
-    from .app import create_app as _create_app
+    from bot.app import create_app as _create_app
     return _create_app(config)

@@ -16,27 +16,26 @@ import logging
 from flask import Flask, jsonify
 from linebot.v3 import WebhookParser
 
+from bot import DATABASE_KEY, DESK_KEY, SEARCHER_KEY, TICKETS_KEY
+from bot.config import ConfigError, check_production, config_from_env, is_production
+from bot.console import init_console
+from bot.conversation.conversation import Conversation
+from bot.conversation.faq_directory import FaqDirectory
+from bot.desk.handoff import Handoff
+from bot.desk.hours import DeskHoursError, desk_hours_from_config
+from bot.desk.service import DeskService
+from bot.desk.tickets import TicketStore
+from bot.disaster import mode_reader
+from bot.line.claims import EventClaims
+from bot.line.client import LineSender
+from bot.line.handler import EventHandler
+from bot.line.identity import UserHasher
+from bot.line.webhook import HANDLER_KEY, PARSER_KEY, webhook_blueprint
+from bot.records.exchanges import ExchangeLog
+from bot.storage import BotDatabase
 from faq.store import FaqStore
 from index.config import make_embedder, search_config_from_env
 from index.search import Searcher
-
-from . import DATABASE_KEY, DESK_KEY, SEARCHER_KEY, TICKETS_KEY
-from .config import ConfigError, check_production, config_from_env, is_production
-from .console import init_console
-from .conversation import Conversation
-from .database import BotDatabase
-from .desk import DeskService
-from .desk_hours import DeskHoursError, desk_hours_from_config
-from .disaster import mode_reader
-from .event_claims import EventClaims
-from .event_handler import EventHandler
-from .exchange_log import ExchangeLog
-from .faq_directory import FaqDirectory
-from .handoff import Handoff
-from .identity import UserHasher
-from .line_client import LineSender
-from .tickets import TicketStore
-from .webhook import HANDLER_KEY, PARSER_KEY, webhook_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
                        entries=len(snap.entries) if snap else 0, problem=searcher.problem)
 
     if app.config.get("FAQBOT_EMULATOR") and not is_production(app.config):
-        from .emulator.chat import mount_emulator
+        from bot.emulator.chat import mount_emulator
         mount_emulator(app, api_prefix=EMULATOR_API_PREFIX)
     return app
 

@@ -50,7 +50,9 @@ def _bool_setting(environ, name: str, default: bool) -> bool:
 
 
 def config_from_env(environ=os.environ) -> dict:
-    from index.config import index_dir_from_env  # here: the purge tool needs no search stack
+    from index.config import (
+        index_dir_from_env,  # here: the purge tool needs no search stack
+    )
     return {
         "FAQBOT_ENV": environ.get("FAQBOT_ENV", "development"),
         "FAQBOT_DB": str(db_path_from_env(environ)),

@@ -15,10 +15,9 @@ from typing import Callable
 
 import sqlite_utils
 
+from bot.storage import utc_now_iso
 from faq.store import FaqStore
 from faq.text import normalize_query
-
-from .database import utc_now_iso
 
 log = logging.getLogger(__name__)
 

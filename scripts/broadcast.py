@@ -20,11 +20,16 @@ import sys
 import _bootstrap  # noqa: F401
 import click
 
-from bot.broadcast import BroadcastError, Broadcaster, broadcast_text, request_body
 from bot.config import ConfigError, config_from_env
-from bot.database import BotDatabase
-from bot.line_client import LineSender
-from bot.line_messages import TEXT_MAX, line_length
+from bot.line.client import LineSender
+from bot.line.messages import TEXT_MAX, line_length
+from bot.records.broadcasts import (
+    Broadcaster,
+    BroadcastError,
+    broadcast_text,
+    request_body,
+)
+from bot.storage import BotDatabase
 
 
 def _fail(message: str) -> None:

@@ -19,7 +19,12 @@ from faq.model import CATEGORIES, FaqEntry
 from faq.store import FaqStore, NotFound
 from faq.validate import ValidationError
 from index.build import build_index, count_texts
-from index.config import cache_from_env, index_dir_from_env, make_embedder, search_config_from_env
+from index.config import (
+    cache_from_env,
+    index_dir_from_env,
+    make_embedder,
+    search_config_from_env,
+)
 from index.embedders import EmbedderError
 from index.search import Searcher
 from index.snapshot import IndexError_
@@ -343,7 +348,7 @@ def _local_time(iso: str | None) -> str:
         return "-"
     from datetime import datetime
 
-    from bot.desk_hours import TOKYO
+    from bot.desk.hours import TOKYO
     try:
         return datetime.fromisoformat(iso).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
     except ValueError:

@@ -15,8 +15,8 @@ import _bootstrap  # noqa: F401
 import click
 
 from bot.config import ConfigError, config_from_env
-from bot.database import BotDatabase
-from bot.retention import purge
+from bot.records.retention import purge
+from bot.storage import BotDatabase
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

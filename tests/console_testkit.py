@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot import create_app
 from bot.console import CONSOLE_KEY
-from bot.emulator import webhook_events as wh
+from bot.emulator import signed_events as wh
 
 PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -73,7 +73,7 @@ class Console:
 def open_ticket(app, text: str = "住民票の写しについて相談したいです", *, disaster: bool = False,
                 user_id: str | None = None, created_at: str | None = None):
     """A waiting ticket with one resident message, through bot.tickets (as the webhook would)."""
-    from bot.tickets import RESIDENT, NewMessage
+    from bot.desk.tickets import RESIDENT, NewMessage
     store = app.extensions["bot_tickets"]
     user_id = user_id or wh.new_user_id()
     ticket, created = store.open_ticket(user_hash="h-" + user_id, line_user_id=user_id, trigger="keyword",
@@ -105,5 +105,6 @@ def insert_exchange(db_path, created_at: str, *, kind: str = "text", decision: s
 def jst_time(day, hour: int = 12, minute: int = 0) -> str:
     """The stored (UTC ISO) form of a Japan-time moment."""
     from datetime import datetime, time, timezone
+
     from bot.console.timeutil import JST
     return datetime.combine(day, time(hour, minute), JST).astimezone(timezone.utc).isoformat(timespec="milliseconds")

@@ -11,12 +11,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot import DESK_KEY, SEARCHER_KEY, TICKETS_KEY, create_app
-from bot.desk_hours import TOKYO
-from bot.emulator import webhook_events as wh
-from bot.emulator.stub import StubState, create_stub_app, get_stub_state
-from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
 from conftest import seed_database
+from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
+
+from bot import DESK_KEY, SEARCHER_KEY, TICKETS_KEY, create_app
+from bot.desk.hours import TOKYO
+from bot.emulator import signed_events as wh
+from bot.emulator.stub import StubState, create_stub_app, get_stub_state
 
 SECRET = "desk-channel-secret-" + uuid.uuid4().hex
 TOKEN = "desk-access-token"

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
-from bot.emulator import webhook_events as wh
+from bot.emulator import signed_events as wh
 from bot.emulator.openapi import (
     default_spec_dir,
     load_messaging_spec,

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import seed_database
+from line_testkit import ServerThread, free_port, rows, texts, webhook_issues
 
 from bot import SEARCHER_KEY, create_app
 from bot.config import ConfigError, config_from_env
-from bot.database import BotDatabase
-from bot.emulator import webhook_events as wh
+from bot.emulator import signed_events as wh
 from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
-from bot.event_claims import EventClaims
-from line_testkit import ServerThread, free_port, rows, texts, webhook_issues
-from conftest import seed_database
+from bot.line.claims import EventClaims
+from bot.storage import BotDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -197,8 +197,9 @@ def test_emulator_refuses_bad_input(emulator, payload):
 
 # ------------------------------------------------------ degraded search
 def test_without_an_index_answers_come_from_lexical_search_and_are_flagged(tmp_path, seed_entries):
-    from bot.emulator.stub import create_stub_app
     from line_testkit import SPEC_DIR
+
+    from bot.emulator.stub import create_stub_app
     seed_database(tmp_path / "faqbot.sqlite3", seed_entries)
     stub_app = create_stub_app(SPEC_DIR)
     with ServerThread(stub_app) as stub:

@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from bot.disaster import read_disaster_mode, set_disaster_mode
-from bot.emergency import detect
-from bot.emulator import webhook_events as wh
 from desk_testkit import OPEN_TIME, running_bot, tokyo
-from faq.store import FaqStore
 from line_testkit import quick_items, rows, texts
+
+from bot.conversation.emergency import detect
+from bot.disaster import read_disaster_mode, set_disaster_mode
+from bot.emulator import signed_events as wh
+from faq.store import FaqStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "令和8年台風10号"

@@ -12,6 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from browser_testkit import headless_chromium
+from conftest import seed_database
+from line_testkit import ServerThread, free_port, rows
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -21,9 +24,6 @@ from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
 from faq.store import FaqStore
 from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
-from browser_testkit import headless_chromium
-from line_testkit import ServerThread, free_port, rows
-from conftest import seed_database
 
 WIDTH, HEIGHT = 390, 844
 RISAI_ID = "disaster-risai-shomeisho"

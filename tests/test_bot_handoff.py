@@ -10,12 +10,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
-from bot.desk_hours import DeskHours, DeskHoursError, format_when, parse_closures, parse_weekdays
-from bot.emulator import webhook_events as wh
-from bot.handoff import wants_person
 from desk_testkit import OPEN_TIME, running_bot, tokyo
 from line_testkit import database_bytes, quick_items, rows, texts
+
+from bot.desk.handoff import wants_person
+from bot.desk.hours import (
+    DeskHours,
+    DeskHoursError,
+    format_when,
+    parse_closures,
+    parse_weekdays,
+)
+from bot.emulator import signed_events as wh
 
 RISAI_QUESTION = "罹災証明書はどうやって申請しますか？"
 FALLBACK_QUERY = "宇宙旅行に行きたい"

@@ -8,16 +8,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import seed_database
+from line_testkit import reply_issues
 from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.webhooks import PostbackEvent
 
-from bot.conversation import Conversation
-from bot.database import BotDatabase
-from bot.emulator import webhook_events as wh
-from bot.exchange_log import ExchangeLog
-from bot.faq_directory import FaqDirectory
-from bot.identity import UserHasher
-from bot.line_messages import (
+from bot.conversation.conversation import Conversation
+from bot.conversation.faq_directory import FaqDirectory
+from bot.emulator import signed_events as wh
+from bot.line.identity import UserHasher
+from bot.line.messages import (
     LABEL_MAX,
     MESSAGES_MAX,
     QUICK_REPLY_MAX,
@@ -30,10 +30,10 @@ from bot.line_messages import (
     split_text,
     truncate,
 )
-from bot.postback import FAQ, FEEDBACK, TOPIC, Postback, decode
+from bot.line.postback import FAQ, FEEDBACK, TOPIC, Postback, decode
+from bot.records.exchanges import ExchangeLog
+from bot.storage import BotDatabase
 from faq.model import FaqEntry
-from line_testkit import reply_issues
-from conftest import seed_database
 
 
 def as_json(messages) -> list[dict]:

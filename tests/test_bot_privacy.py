@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from linebot.v3.webhooks import GroupSource, UserSource
 
-from bot.identity import UserHasher
-from bot.privacy import mask_personal_data
+from bot.line.identity import UserHasher
+from bot.records.privacy import mask_personal_data
 from faq.text import normalize_query
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from bot.desk import DeskError, DeskService
-from bot.emulator import webhook_events as wh
-from bot.line_client import LineSender, RetryPolicy
 from desk_testkit import READ_TIMEOUT, TOKEN, running_bot
 from line_testkit import rows, texts
+
+from bot.desk.service import DeskError, DeskService
+from bot.emulator import signed_events as wh
+from bot.line.client import LineSender, RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 PUSH = "/v2/bot/message/push"

@@ -18,11 +18,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from bot.emulator import webhook_events as wh
-from bot.emulator.stub import create_stub_app, get_stub_state
-from faq.store import FaqStore
-from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
 from conftest import seed_database
 from line_testkit import (
     SPEC_DIR,
@@ -35,6 +30,11 @@ from line_testkit import (
     texts,
     webhook_issues,
 )
+
+from bot.emulator import signed_events as wh
+from bot.emulator.stub import create_stub_app, get_stub_state
+from faq.store import FaqStore
+from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "e2e-channel-secret-" + uuid.uuid4().hex

@@ -7,12 +7,20 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from console_testkit import (
+    PASSWORD,
+    Console,
+    add_staff,
+    csrf_from,
+    make_app,
+    open_ticket,
+    services,
+)
+from line_testkit import database_bytes, rows
 
 from bot.config import ConfigError
 from bot.console.staff import MIN_PASSWORD_CHARS, StaffError
 from bot.console.throttle import LoginThrottle
-from console_testkit import PASSWORD, Console, add_staff, csrf_from, make_app, open_ticket, services
-from line_testkit import database_bytes, rows
 
 SECRET_TEXT = "秘密の相談内容ABC"
 # Every console route (besides the login form and the static files); a new route must be added here.

@@ -13,18 +13,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from browser_testkit import headless_chromium
+from conftest import seed_database
+from console_testkit import PASSWORD, add_staff, make_app
+from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot import SEARCHER_KEY
-from bot.emulator import webhook_events as wh
+from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
-from console_testkit import PASSWORD, add_staff, make_app
-from browser_testkit import headless_chromium
-from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
-from conftest import seed_database
 
 SECRET = "console-browser-secret-" + uuid.uuid4().hex
 

@@ -6,14 +6,21 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
+from console_testkit import (
+    Console,
+    add_staff,
+    insert_exchange,
+    jst_time,
+    make_app,
+    services,
+)
+from line_testkit import rows
 
 from bot.console.reports import build_dashboard
 from bot.console.timeutil import today_jst
 from bot.disaster import read_disaster_mode
-from console_testkit import Console, add_staff, insert_exchange, jst_time, make_app, services
 from faq.model import FaqEntry
 from faq.store import FaqStore
-from line_testkit import rows
 
 
 def insert_ticket(db, created_at: str, first_response_at: str | None, user_hash: str) -> None:
@@ -147,9 +154,10 @@ def test_every_page_warns_when_the_bot_answers_from_lexical_search_only(tmp_path
     staff.login()
     assert 'id="degraded-banner"' not in staff.get("/console/tickets").get_data(as_text=True)
     # degraded answers given by any worker in the last hour are counted from the shared database
-    from console_testkit import insert_exchange
-    from datetime import datetime, timezone
     import sqlite3
+    from datetime import datetime, timezone
+
+    from console_testkit import insert_exchange
     x = insert_exchange(healthy.config["FAQBOT_DB"], datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                         decision="answer")
     with sqlite3.connect(healthy.config["FAQBOT_DB"]) as conn:

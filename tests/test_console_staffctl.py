@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from console_testkit import PASSWORD, Console, add_staff, make_app
+from line_testkit import rows
 
 from bot import SEARCHER_KEY
-from console_testkit import PASSWORD, Console, add_staff, make_app
 from faq.model import FaqEntry
 from faq.store import FaqStore
-from line_testkit import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -6,10 +6,10 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from bot.emulator.stub import create_stub_app, get_stub_state
 from console_testkit import Console, add_staff, make_app, open_ticket
 from line_testkit import SPEC_DIR, ServerThread, rows
+
+from bot.emulator.stub import create_stub_app, get_stub_state
 
 
 @pytest.fixture(scope="module")

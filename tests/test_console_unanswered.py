@@ -7,16 +7,29 @@ import re
 from datetime import timedelta
 
 import pytest
+from console_testkit import (
+    Console,
+    add_staff,
+    insert_exchange,
+    jst_time,
+    make_app,
+    services,
+)
+from line_testkit import rows
 
 from bot import SEARCHER_KEY
 from bot.console.rebuild import IndexRebuilder
 from bot.console.timeutil import today_jst
-from bot.console.unanswered import UnansweredQuestion, bigrams, group_questions, jaccard, key_text
-from console_testkit import Console, add_staff, insert_exchange, jst_time, make_app, services
+from bot.console.unanswered import (
+    UnansweredQuestion,
+    bigrams,
+    group_questions,
+    jaccard,
+    key_text,
+)
 from faq.store import FaqStore
 from index.cache import EmbeddingCache
 from index.search import Searcher
-from line_testkit import rows
 
 PET = ["ペットと一緒に避難できますか", "ペットと一緒に避難できますか？", "ペットと一緒に避難できる？",
        "ペットと避難所に行けますか"]

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from conftest import run_cli
 
 COMMANDS = ["import", "export", "add", "edit", "remove", "restore", "history", "undo", "list", "show", "stats",

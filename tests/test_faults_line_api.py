@@ -17,16 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from line_testkit import SPEC_DIR, ServerThread
 
 from bot import create_app
-from bot.emulator import webhook_events as wh
+from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
-from line_testkit import SPEC_DIR, ServerThread
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from loadkit import LiveBot  # noqa: E402
 from conftest import seed_database
+from loadkit import LiveBot  # noqa: E402
 
 QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コンビニで住民票は取れますか", "電子入札の登録方法"]
 

@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import requests
+from conftest import seed_database
+from line_testkit import SPEC_DIR, ServerThread
 
 from bot import SEARCHER_KEY, create_app
-from bot.emulator import webhook_events as wh
+from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 from index.config import search_config_from_env
 from index.search import Searcher
 from index.snapshot import current_build
-from line_testkit import SPEC_DIR, ServerThread
-from conftest import seed_database
 
 SECRET = "faults-search-" + uuid.uuid4().hex
 QUESTION = "罹災証明書はどうやって申請しますか？"

@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from line_testkit import database_bytes
 
 from faq.formats import read_entries
 from faq.model import CATEGORIES, RECORD_KEYS
 from faq.store import FaqStore
 from faq.validate import ValidationError
-from line_testkit import database_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -17,15 +17,15 @@ import uuid
 
 import pytest
 import requests
+from conftest import seed_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from line_testkit import SPEC_DIR, ServerThread
 
 from bot import SEARCHER_KEY, create_app
-from bot.emulator import webhook_events as wh
+from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
-from bot.webhook_events import MALFORMED, BodyError, parse_event, read_body
-from line_testkit import SPEC_DIR, ServerThread
-from conftest import seed_database
+from bot.line.events import MALFORMED, BodyError, parse_event, read_body
 
 SECRET = "fuzz-secret-" + uuid.uuid4().hex
 QUESTION = "罹災証明書はどうやって申請しますか？"

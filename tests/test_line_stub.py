@@ -39,8 +39,8 @@ from linebot.v3.messaging import (  # noqa: E402
 from linebot.v3.messaging.exceptions import ApiException  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from bot.emulator.openapi import (  # noqa: E402
-    OpenApiSpec,
+from bot.emulator.openapi import (
+    # noqa: E402 OpenApiSpec,
     default_spec_dir,
     load_messaging_spec,
     load_webhook_spec,

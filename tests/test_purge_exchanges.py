@@ -6,11 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.database import BotDatabase
-from bot.event_claims import EventClaims
-from bot.exchange_log import ExchangeLog, ExchangeRecord
-from bot.identity import ChatKey
 from line_testkit import database_bytes, rows
+
+from bot.line.claims import EventClaims
+from bot.line.identity import ChatKey
+from bot.records.exchanges import ExchangeLog, ExchangeRecord
+from bot.storage import BotDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_QUERY = "古い質問ふるいしつもん"
@@ -96,7 +97,7 @@ def test_errors_exit_non_zero(tmp_path):
 
 
 def test_closed_tickets_past_retention_are_deleted_open_ones_kept(tmp_path):
-    from bot.tickets import NewMessage, TicketStore
+    from bot.desk.tickets import NewMessage, TicketStore
     db_path = tmp_path / "faqbot.sqlite3"
     db = BotDatabase(db_path)
     tickets = TicketStore(db)

@@ -1,4 +1,9 @@
-from faq.text import japanese_punctuation, katakana_to_hiragana, normalize, normalize_query
+from faq.text import (
+    japanese_punctuation,
+    katakana_to_hiragana,
+    normalize,
+    normalize_query,
+)
 
 
 def test_full_width_ascii_and_half_width_kana_are_folded():

@@ -14,13 +14,13 @@ from datetime import timedelta
 
 from flask import Flask
 
-from .access_log import AccessLog
-from .database import ConsoleDatabase
-from .rebuild import IndexRebuilder
-from .sessions import SessionStore
-from .staff import StaffStore
-from .throttle import LoginThrottle
-from .unanswered import HandledQueries
+from bot.console.access_log import AccessLog
+from bot.console.database import ConsoleDatabase
+from bot.console.rebuild import IndexRebuilder
+from bot.console.sessions import SessionStore
+from bot.console.staff import StaffStore
+from bot.console.throttle import LoginThrottle
+from bot.console.unanswered import HandledQueries
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def create_services(app: Flask) -> ConsoleServices:
 
 def init_console(app: Flask) -> None:
     """Install the console's services, session cookie settings and blueprints at ``/console``."""
-    from .views import console_blueprint, install_error_pages
+    from bot.console.views import console_blueprint, install_error_pages
     services = create_services(app)
     app.extensions[CONSOLE_KEY] = services
     cfg = app.config

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..database import utc_now_iso
-from .database import ConsoleDatabase
+from bot.console.database import ConsoleDatabase
+from bot.storage import utc_now_iso
 
 # action -> label shown on the admin page
 ACTIONS = {

@@ -1,7 +1,6 @@
 """The staff console's tables (component "console") in the shared SQLite database."""
 from __future__ import annotations
 
-
 import sqlite_utils
 
 from faq.db import ComponentDatabase

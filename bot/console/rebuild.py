@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from bot.console.database import ConsoleDatabase
+from bot.storage import utc_now_iso
 from faq.store import FaqStore
-
-from ..database import utc_now_iso
-from .database import ConsoleDatabase
 
 log = logging.getLogger(__name__)
 STATUS_SETTING = "index_build"
@@ -91,7 +90,9 @@ class IndexRebuilder:
                 self._again = False
 
     def build_once(self):
-        from index.build import build_index  # the search stack loads only when a build is needed
+        from index.build import (
+            build_index,  # the search stack loads only when a build is needed
+        )
 
         def entries():  # read under the build lock, so the newest FAQ is what gets published last
             store = FaqStore.open(self.faq_db)

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .timeutil import day_start_utc_iso, jst_day, minutes_between
+from bot.console.timeutil import day_start_utc_iso, jst_day, minutes_between
 
 SEARCH_DECISIONS = ("answer", "suggest", "fallback")
 TOP_FAQS = 10

@@ -6,8 +6,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from .database import ConsoleDatabase
-from .staff import Staff, StaffStore
+from bot.console.database import ConsoleDatabase
+from bot.console.staff import Staff, StaffStore
 
 
 @dataclass(frozen=True)

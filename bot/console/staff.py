@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.console.database import ConsoleDatabase
+from bot.storage import utc_now_iso
 from faq.db import transaction
 from faq.text import normalize
-
-from ..database import utc_now_iso
-from .database import ConsoleDatabase
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 128

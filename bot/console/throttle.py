@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .database import ConsoleDatabase
+from bot.console.database import ConsoleDatabase
 
 MAX_FAILURES_PER_USER = 5
 # Higher: a whole desk may sit behind one office address.

@@ -20,11 +20,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.console.database import ConsoleDatabase
+from bot.console.timeutil import day_start_utc_iso
+from bot.storage import utc_now_iso
 from faq.text import normalize_query
-
-from ..database import utc_now_iso
-from .database import ConsoleDatabase
-from .timeutil import day_start_utc_iso
 
 SIMILARITY = 0.4
 MAX_EXCHANGES = 5000

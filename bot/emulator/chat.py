@@ -23,8 +23,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, request, send_from_directory
 
-from . import webhook_events as wh
-from .stub import create_stub_blueprint, get_stub_state
+from bot.emulator import signed_events as wh
+from bot.emulator.stub import create_stub_blueprint, get_stub_state
 
 log = logging.getLogger(__name__)
 

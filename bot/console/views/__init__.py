@@ -7,15 +7,20 @@ import logging
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from ..security import (
+from bot.console.security import (
     CSRF_FIELD,
     SECURITY_HEADERS,
     SESSION_TOKEN,
     csrf_ok,
     csrf_token,
 )
-from ..timeutil import format_jst, format_wait
-from .common import current_disaster_mode, current_search_health, render, services
+from bot.console.timeutil import format_jst, format_wait
+from bot.console.views.common import (
+    current_disaster_mode,
+    current_search_health,
+    render,
+    services,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,15 @@ ERROR_MESSAGES = {
 
 
 def console_blueprint() -> Blueprint:
-    from . import admin, auth, dashboard, disaster, faq, tickets, unanswered
+    from bot.console.views import (
+        admin,
+        auth,
+        dashboard,
+        disaster,
+        faq,
+        tickets,
+        unanswered,
+    )
     bp = Blueprint("console", __name__, static_folder="../static", static_url_path="/static",
                    template_folder="../templates")
 

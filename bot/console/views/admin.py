@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..access_log import ACTIONS
-from ..security import admin_required
-from ..staff import normalize_username
-from .common import render, services
+from bot.console.access_log import ACTIONS
+from bot.console.security import admin_required
+from bot.console.staff import normalize_username
+from bot.console.views.common import render, services
 
 bp = Blueprint("admin", __name__)
 PAGE_SIZE = 100

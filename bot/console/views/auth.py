@@ -6,9 +6,9 @@ import secrets
 
 from flask import Blueprint, g, redirect, request, session, url_for
 
-from ..security import SESSION_CSRF, SESSION_TOKEN, client_ip, safe_next
-from ..staff import MAX_PASSWORD_CHARS, normalize_username
-from .common import render, services
+from bot.console.security import SESSION_CSRF, SESSION_TOKEN, client_ip, safe_next
+from bot.console.staff import MAX_PASSWORD_CHARS, normalize_username
+from bot.console.views.common import render, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, render_template
 
-from ... import DATABASE_KEY, DESK_KEY, SEARCHER_KEY, TICKETS_KEY
-from .. import CONSOLE_KEY, ConsoleServices
-from ..security import client_ip
+from bot import DATABASE_KEY, DESK_KEY, SEARCHER_KEY, TICKETS_KEY
+from bot.console import CONSOLE_KEY, ConsoleServices
+from bot.console.security import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def log_access(action: str, *, ticket_id: int | None = None, target: str | None 
 def current_disaster_mode():
     """The disaster mode for the page header; a problem reading it must not break every page."""
     try:
-        from ...disaster import read_disaster_mode
+        from bot.disaster import read_disaster_mode
         return read_disaster_mode(faq_db_path())
     except Exception:  # noqa: BLE001
         log.exception("could not read the disaster mode for the console header")

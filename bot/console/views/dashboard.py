@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from bot.console.charts import Series, bar_chart, percent_chart
+from bot.console.reports import build_dashboard
+from bot.console.timeutil import today_jst
+from bot.console.views.common import bot_conn, faq_db_path, render
 from faq.store import FaqStore
-
-from ..charts import Series, bar_chart, percent_chart
-from ..reports import build_dashboard
-from ..timeutil import today_jst
-from .common import bot_conn, faq_db_path, render
 
 bp = Blueprint("dashboard", __name__)
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, request, url_for
 
-from .common import faq_db_path, log_access, render
+from bot.console.views.common import faq_db_path, log_access, render
 
 bp = Blueprint("disaster", __name__)
 
 
 def _page(status: int = 200, error: str | None = None, name: str = ""):
-    from ...disaster import disaster_history, read_disaster_mode
+    from bot.disaster import disaster_history, read_disaster_mode
     mode = read_disaster_mode(faq_db_path())
     return render("disaster.html", status, mode=mode, history=disaster_history(faq_db_path())[:10], error=error,
                   name=name or mode.name)
@@ -22,7 +22,7 @@ def show():
 
 @bp.post("/disaster")
 def change():
-    from ...disaster import set_disaster_mode
+    from bot.disaster import set_disaster_mode
     action = request.form.get("action")
     name = request.form.get("name", "")
     if action not in ("on", "off"):

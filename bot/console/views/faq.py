@@ -7,14 +7,20 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
+from bot.console.timeutil import parse_day, today_jst
+from bot.console.unanswered import group_questions, load_unanswered
+from bot.console.views.common import (
+    bot_conn,
+    faq_db_path,
+    log_access,
+    render,
+    searcher,
+    services,
+)
 from faq.model import CATEGORIES
 from faq.store import FaqStore, NotFound
 from faq.text import normalize_query
 from faq.validate import Problem, ValidationError, validate_record
-
-from ..timeutil import parse_day, today_jst
-from ..unanswered import group_questions, load_unanswered
-from .common import bot_conn, faq_db_path, log_access, render, searcher, services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("faq", __name__)

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 
-from ..timeutil import minutes_between
-from .common import desk, log_access, render, services, tickets
+from bot.console.timeutil import minutes_between
+from bot.console.views.common import desk, log_access, render, services, tickets
 
 bp = Blueprint("tickets", __name__)
 
@@ -19,7 +19,7 @@ TRIGGER_LABELS = {"keyword": "「人と話したい」などの言葉", "desk_bu
 
 
 def _desk_error():
-    from ...desk import DeskError
+    from bot.desk.service import DeskError
     return DeskError
 
 

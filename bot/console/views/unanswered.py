@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, g, redirect, request, url_for
 
-from ..timeutil import parse_day, today_jst
-from ..unanswered import group_questions, load_unanswered
-from .common import bot_conn, log_access, render, services
+from bot.console.timeutil import parse_day, today_jst
+from bot.console.unanswered import group_questions, load_unanswered
+from bot.console.views.common import bot_conn, log_access, render, services
 
 bp = Blueprint("unanswered", __name__)
 

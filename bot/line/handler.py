@@ -5,10 +5,10 @@ import logging
 import time
 import uuid
 
-from .conversation import Conversation, Reply
-from .event_claims import EventClaims
-from .exchange_log import ExchangeLog
-from .line_client import LineReplier
+from bot.conversation.conversation import Conversation, Reply
+from bot.line.claims import EventClaims
+from bot.line.client import LineReplier
+from bot.records.exchanges import ExchangeLog
 
 log = logging.getLogger(__name__)
 

@@ -28,20 +28,37 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
+from bot.conversation import emergency, phrases
+from bot.conversation.faq_directory import FaqDirectory
+from bot.desk.handoff import (
+    DESK_BUTTON,
+    FALLBACK,
+    KEYWORD,
+    UNRESOLVED_TWICE,
+    Handoff,
+    wants_person,
+)
+from bot.desk.tickets import Ticket
+from bot.disaster import DISASTER_BOOST, DISASTER_CATEGORY, OFF, DisasterMode
+from bot.line.identity import ANONYMOUS, USER, ChatKey, UserHasher
+from bot.line.messages import QUICK_REPLY_MAX, compose, postback_action
+from bot.line.postback import (
+    DESK,
+    END_TICKET,
+    FAQ,
+    FEEDBACK,
+    HELP,
+    MENU,
+    SUBJECT,
+    TOPIC,
+    Postback,
+    decode,
+)
+from bot.records.exchanges import ExchangeLog, ExchangeRecord
+from bot.records.privacy import mask_personal_data
 from faq.model import CATEGORIES, FaqEntry
 from faq.text import normalize, normalize_query
 from index.search import ANSWER, SUGGEST, Searcher, SearchOutcome
-
-from . import emergency, phrases
-from .disaster import DISASTER_BOOST, DISASTER_CATEGORY, OFF, DisasterMode
-from .exchange_log import ExchangeLog, ExchangeRecord
-from .faq_directory import FaqDirectory
-from .handoff import DESK_BUTTON, FALLBACK, KEYWORD, UNRESOLVED_TWICE, Handoff, wants_person
-from .identity import ANONYMOUS, USER, ChatKey, UserHasher
-from .line_messages import QUICK_REPLY_MAX, compose, postback_action
-from .postback import DESK, END_TICKET, FAQ, FEEDBACK, HELP, MENU, SUBJECT, TOPIC, Postback, decode
-from .privacy import mask_personal_data
-from .tickets import Ticket
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,8 @@ from linebot.v3.messaging import (
     URIAction,
 )
 
+from bot.line.postback import POSTBACK_DATA_MAX, Postback
 from faq.text import japanese_punctuation
-
-from .postback import POSTBACK_DATA_MAX, Postback
 
 TEXT_MAX = 5000
 MESSAGES_MAX = 5

@@ -9,11 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from bot.line.client import LineSender
+from bot.line.messages import TEXT_MAX, compose, line_length
+from bot.storage import BotDatabase, utc_now_iso
 from faq.text import normalize
-
-from .database import BotDatabase, utc_now_iso
-from .line_client import LineSender
-from .line_messages import TEXT_MAX, compose, line_length
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 

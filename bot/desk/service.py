@@ -10,15 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from faq.db import transaction
-from faq.text import normalize
-
-from . import phrases
-from .database import utc_now_iso
-from .line_client import PUSH_POLICY, LineSender, RetryPolicy
-from .line_messages import TEXT_MAX, compose, line_length
-from .privacy import mask_personal_data
-from .tickets import (
+from bot.conversation import phrases
+from bot.desk.tickets import (
     CLOSED,
     FAILED,
     IN_PROGRESS,
@@ -32,6 +25,12 @@ from .tickets import (
     TicketMessage,
     TicketStore,
 )
+from bot.line.client import PUSH_POLICY, LineSender, RetryPolicy
+from bot.line.messages import TEXT_MAX, compose, line_length
+from bot.records.privacy import mask_personal_data
+from bot.storage import utc_now_iso
+from faq.db import transaction
+from faq.text import normalize
 
 log = logging.getLogger(__name__)
 

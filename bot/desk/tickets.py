@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.storage import BotDatabase, utc_now_iso
 from faq.db import transaction
-
-from .database import BotDatabase, utc_now_iso
 
 WAITING, IN_PROGRESS, CLOSED = "waiting", "in_progress", "closed"
 STATUSES = (WAITING, IN_PROGRESS, CLOSED)

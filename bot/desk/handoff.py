@@ -16,15 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from bot.conversation import phrases
+from bot.conversation.faq_directory import FaqDirectory
+from bot.desk.hours import DeskHours, format_when
+from bot.desk.tickets import BOT, RESIDENT, SYSTEM, NewMessage, Ticket, TicketStore
+from bot.disaster import DisasterMode
+from bot.line.identity import ChatKey
+from bot.storage import BotDatabase
 from faq.text import normalize_query
-
-from . import phrases
-from .database import BotDatabase
-from .desk_hours import DeskHours, format_when
-from .disaster import DisasterMode
-from .faq_directory import FaqDirectory
-from .identity import ChatKey
-from .tickets import BOT, RESIDENT, SYSTEM, NewMessage, Ticket, TicketStore
 
 HISTORY_EXCHANGES = 6
 HISTORY_HOURS = 24

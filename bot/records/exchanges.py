@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .database import BotDatabase, utc_now_iso
-from .identity import ChatKey
+from bot.line.identity import ChatKey
+from bot.storage import BotDatabase, utc_now_iso
 
 RESOLVED, UNRESOLVED = "resolved", "unresolved"
 

@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, jsonify, request
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 
-from .webhook_events import MALFORMED, OK, UNKNOWN, BodyError, parse_event, read_body
+from bot.line.events import MALFORMED, OK, UNKNOWN, BodyError, parse_event, read_body
 
 log = logging.getLogger(__name__)
 

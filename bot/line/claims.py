@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import time
 
+from bot.storage import BotDatabase
 from faq.db import transaction
-
-from .database import BotDatabase
 
 LEASE_SECONDS = 120.0
 PROCESSING, DONE = "processing", "done"

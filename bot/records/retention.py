@@ -4,9 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from bot.storage import BotDatabase
 from faq.db import transaction
-
-from .database import BotDatabase
 
 
 @dataclass(frozen=True)
