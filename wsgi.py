@@ -1,4 +1,4 @@
 """WSGI entry point: `gunicorn wsgi:app`."""
-from bot import create_app
+from bot.app import create_app
 
 app = create_app()

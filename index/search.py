@@ -162,6 +162,20 @@ def decide(query: str, candidates: list[Candidate], config: SearchConfig) -> tup
     return FALLBACK, "low-score", candidates
 
 
+@dataclass(frozen=True)
+class SearchHealth:
+    """The state of search for health checks and the staff console."""
+    ready: bool              # an index (or the lexical stand-in built from the FAQ) answers queries
+    dense: bool              # query vectors work: full search, not the degraded lexical-only mode
+    entries: int
+    build: str | None        # the published build being served
+    problem: str | None      # why search is degraded (for logs and staff, not for residents)
+
+    @property
+    def degraded(self) -> bool:
+        return not (self.ready and self.dense)
+
+
 class Searcher:
     """Search over the published index; picks up a rebuilt index without a restart.
 
@@ -249,6 +263,16 @@ class Searcher:
     def snapshot(self) -> Snapshot | None:
         r = self.ranker()
         return r.snap if r else None
+
+    def health(self) -> "SearchHealth":
+        """What the rest of the product may know of the index: whether search works fully."""
+        r = self.ranker()
+        if r is None:
+            return SearchHealth(ready=False, dense=False, entries=0, build=None, problem=self.problem)
+        dense = r.snap.has_dense and not self._embedder_failed
+        return SearchHealth(ready=True, dense=dense, entries=len(r.snap.entries),
+                            build=r.snap.path.name if r.snap.path else None,
+                            problem=None if dense and not self.problem else self.problem)
 
     # -- searching -------------------------------------------------------
     def search(self, query: str, top_k: int = 10, prefer_category: str | None = None,

@@ -50,7 +50,7 @@ def prepare() -> None:
 def main(host, port):
     """ローカルでボットを起動します / run the bot locally."""
     prepare()
-    from bot import create_app
+    from bot.app import create_app
     from bot.config import ConfigError
     from bot.emulator.chat import emulator_config
     overrides = emulator_config(host, port)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot import create_app
-from bot.console import CONSOLE_KEY
+from bot.app import create_app
+from bot.console.services import console_services
 from bot.emulator import signed_events as wh
+from bot.services import bot_services
 
 PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -27,7 +28,7 @@ def make_app(tmp_path: Path, **overrides):
 
 
 def services(app):
-    return app.extensions[CONSOLE_KEY]
+    return console_services(app)
 
 
 def add_staff(app, username: str = "yamada", *, admin: bool = False, display_name: str = "",
@@ -74,7 +75,7 @@ def open_ticket(app, text: str = "住民票の写しについて相談したい�
                 user_id: str | None = None, created_at: str | None = None):
     """A waiting ticket with one resident message, through bot.tickets (as the webhook would)."""
     from bot.desk.tickets import RESIDENT, NewMessage
-    store = app.extensions["bot_tickets"]
+    store = bot_services(app).tickets
     user_id = user_id or wh.new_user_id()
     ticket, created = store.open_ticket(user_hash="h-" + user_id, line_user_id=user_id, trigger="keyword",
                                         category=None, disaster=disaster,

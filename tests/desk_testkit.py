@@ -14,10 +14,11 @@ from typing import Any
 from conftest import seed_database
 from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
 
-from bot import DESK_KEY, SEARCHER_KEY, TICKETS_KEY, create_app
+from bot.app import create_app
 from bot.desk.hours import TOKYO
 from bot.emulator import signed_events as wh
 from bot.emulator.stub import StubState, create_stub_app, get_stub_state
+from bot.services import bot_services
 
 SECRET = "desk-channel-secret-" + uuid.uuid4().hex
 TOKEN = "desk-access-token"
@@ -74,11 +75,11 @@ class Rig:
 
     @property
     def desk(self):
-        return self.app.extensions[DESK_KEY]
+        return bot_services(self.app).desk
 
     @property
     def tickets(self):
-        return self.app.extensions[TICKETS_KEY]
+        return bot_services(self.app).tickets
 
     # -- talking as a resident --------------------------------------------------
     def say(self, user: str, text: str) -> tuple[dict, list[dict]]:
@@ -124,7 +125,7 @@ def running_bot(tmp: Path, seed_entries, searcher, **config):
                     "LINE_API_ENDPOINT": stub_server.url, "FAQBOT_CLOCK": clock, "LINE_READ_TIMEOUT": READ_TIMEOUT,
                     **config}
         app = create_app(settings)
-        app.extensions[SEARCHER_KEY] = searcher  # the session's seed index
+        bot_services(app).searcher = searcher  # the session's seed index
         state = get_stub_state(stub_app)
         with ServerThread(app) as bot_server:
             yield Rig(bot_server.url, app, db, WebhookClient(bot_server.url, SECRET, state), state,

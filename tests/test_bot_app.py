@@ -10,12 +10,13 @@ import requests
 from conftest import seed_database
 from line_testkit import ServerThread, free_port, rows, texts, webhook_issues
 
-from bot import SEARCHER_KEY, create_app
+from bot.app import create_app
 from bot.config import ConfigError, config_from_env
 from bot.emulator import signed_events as wh
 from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
 from bot.line.claims import EventClaims
+from bot.services import bot_services
 from bot.storage import BotDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,7 +144,7 @@ def emulator(tmp_path_factory, seed_entries, searcher):
     port = free_port()
     config = base_config(tmp, **emulator_config("127.0.0.1", port, environ={}))
     app = create_app(config)
-    app.extensions[SEARCHER_KEY] = searcher  # the session's seed index (same data, loaded once)
+    bot_services(app).searcher = searcher  # the session's seed index (same data, loaded once)
     with ServerThread(app, port) as server:
         yield server.url, app, tmp / "faqbot.sqlite3"
 

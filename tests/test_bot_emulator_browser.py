@@ -19,9 +19,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bot import SEARCHER_KEY, create_app
+from bot.app import create_app
 from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
+from bot.services import bot_services
 from faq.store import FaqStore
 from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
 
@@ -38,7 +39,7 @@ def emulator(tmp_path_factory, seed_entries, searcher):
     config = {"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
               "FAQBOT_USER_HASH_SALT": "", **emulator_config("127.0.0.1", port, environ={})}
     app = create_app(config)
-    app.extensions[SEARCHER_KEY] = searcher  # the session's seed index
+    bot_services(app).searcher = searcher  # the session's seed index
     with ServerThread(app, port) as server:
         yield server.url, app, db
 

@@ -231,7 +231,7 @@ def test_desk_hours_rules():
 
 
 def test_bad_desk_hours_settings_stop_the_app_with_a_clear_error(tmp_path, seed_entries, searcher):
-    from bot import create_app
+    from bot.app import create_app
     from bot.config import ConfigError
     base = {"FAQBOT_DB": str(tmp_path / "x.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index")}
     with pytest.raises(ConfigError, match="FAQBOT_DESK_CLOSE"):

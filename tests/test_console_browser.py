@@ -22,9 +22,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bot import SEARCHER_KEY
 from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
+from bot.services import bot_services
 
 SECRET = "console-browser-secret-" + uuid.uuid4().hex
 
@@ -42,7 +42,7 @@ def site(tmp_path_factory, seed_entries, searcher, stub):
     app = make_app(tmp, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN="console-browser-token",
                    LINE_API_ENDPOINT=stub[0])
     seed_database(app.config["FAQBOT_DB"], seed_entries, actor="seed")
-    app.extensions[SEARCHER_KEY] = searcher
+    bot_services(app).searcher = searcher
     add_staff(app, "yamada", admin=True, display_name="山田 花子")
     with ServerThread(app) as server:
         yield server.url, app

@@ -19,6 +19,7 @@ from line_testkit import rows
 from bot.console.reports import build_dashboard
 from bot.console.timeutil import today_jst
 from bot.disaster import read_disaster_mode
+from bot.services import bot_services
 from faq.model import FaqEntry
 from faq.store import FaqStore
 
@@ -71,7 +72,7 @@ def console(app):
 
 def test_dashboard_numbers_per_japan_day(app):
     with app.app_context():
-        board = build_dashboard(app.extensions["bot_database"].conn(), today_jst(), 14,
+        board = build_dashboard(bot_services(app).database.conn(), today_jst(), 14,
                                 {"faq-a": "質問A？", "faq-b": "質問B？"})
     assert len(board.days) == 14 and board.days[-1].day == today_jst()
     d2, d1, d0 = board.days[-3:]

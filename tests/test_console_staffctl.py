@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from console_testkit import PASSWORD, Console, add_staff, make_app
 from line_testkit import rows
 
-from bot import SEARCHER_KEY
+from bot.services import bot_services
 from faq.model import FaqEntry
 from faq.store import FaqStore
 
@@ -96,7 +96,7 @@ def test_the_password_is_asked_twice(tmp_path):
 # ------------------------------------------------------------------ FAQ quick view
 def test_faq_quick_view_search_and_entry(tmp_path, seed_entries, searcher):
     app = make_app(tmp_path)
-    app.extensions[SEARCHER_KEY] = searcher
+    bot_services(app).searcher = searcher
     store = FaqStore.open(app.config["FAQBOT_DB"])
     store.import_entries(seed_entries, actor="seed")
     store.add(FaqEntry(id="zz-hidden", question="テスト用の非公開FAQ", answer="非公開", active=False), actor="t")

@@ -17,7 +17,6 @@ from console_testkit import (
 )
 from line_testkit import rows
 
-from bot import SEARCHER_KEY
 from bot.console.rebuild import IndexRebuilder
 from bot.console.timeutil import today_jst
 from bot.console.unanswered import (
@@ -27,6 +26,7 @@ from bot.console.unanswered import (
     jaccard,
     key_text,
 )
+from bot.services import bot_services
 from faq.store import FaqStore
 from index.cache import EmbeddingCache
 from index.search import Searcher
@@ -85,7 +85,7 @@ def test_handled_questions_are_hidden_until_asked_again():
 @pytest.fixture
 def app(tmp_path, searcher, embedder, shared_cache):
     app = make_app(tmp_path)
-    app.extensions[SEARCHER_KEY] = searcher  # the seed index: the nearest FAQ gives the category
+    bot_services(app).searcher = searcher  # the seed index: the nearest FAQ gives the category
     console = services(app)
     console.rebuilder = IndexRebuilder(console.database, app.config["FAQBOT_DB"], app.config["FAQBOT_INDEX_DIR"],
                                        lambda: embedder, lambda: EmbeddingCache(shared_cache))

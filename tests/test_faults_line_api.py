@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from line_testkit import SPEC_DIR, ServerThread
 
-from bot import create_app
+from bot.app import create_app
 from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 
@@ -93,7 +93,7 @@ def test_an_outage_is_recorded_and_the_bot_recovers(live):
 
 
 def test_a_reply_that_times_out_is_retried_and_delivered_once(tmp_path, seed_entries, searcher, caplog):
-    from bot import SEARCHER_KEY
+    from bot.services import bot_services
     caplog.set_level(logging.INFO)
     stub_app = create_stub_app(SPEC_DIR, client_timeout=1.0)  # a "timeout" fault answers after 2 s
     stub = get_stub_state(stub_app)
@@ -105,7 +105,7 @@ def test_a_reply_that_times_out_is_retried_and_delivered_once(tmp_path, seed_ent
                           "FAQBOT_ENV": "development", "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": secret,
                           "LINE_CHANNEL_ACCESS_TOKEN": "t", "LINE_API_ENDPOINT": stub_server.url,
                           "LINE_READ_TIMEOUT": 1.0})
-        app.extensions[SEARCHER_KEY] = searcher
+        bot_services(app).searcher = searcher
         with ServerThread(app) as bot:
             user = wh.new_user_id()
             event = wh.text_event(wh.user_source(user), QUESTIONS[0])

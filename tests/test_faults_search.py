@@ -20,9 +20,10 @@ import requests
 from conftest import seed_database
 from line_testkit import SPEC_DIR, ServerThread
 
-from bot import SEARCHER_KEY, create_app
+from bot.app import create_app
 from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
+from bot.services import bot_services
 from index.config import search_config_from_env
 from index.search import Searcher
 from index.snapshot import current_build
@@ -51,7 +52,7 @@ def make_bot(tmp_path, seed_entries, stub):
                           "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": SECRET,
                           "LINE_CHANNEL_ACCESS_TOKEN": "t", "LINE_API_ENDPOINT": stub[0].url})
         if searcher is not None:
-            app.extensions[SEARCHER_KEY] = searcher
+            bot_services(app).searcher = searcher
         server = ServerThread(app).__enter__()
         servers.append(server)
         return server.url, db

@@ -22,10 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from line_testkit import SPEC_DIR, ServerThread
 
-from bot import SEARCHER_KEY, create_app
+from bot.app import create_app
 from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 from bot.line.events import MALFORMED, BodyError, parse_event, read_body
+from bot.services import bot_services
 
 SECRET = "fuzz-secret-" + uuid.uuid4().hex
 QUESTION = "罹災証明書はどうやって申請しますか？"
@@ -136,7 +137,7 @@ def bot(tmp_path_factory, seed_entries, searcher, stub):
     app = create_app({"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
                       "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": SECRET,
                       "LINE_CHANNEL_ACCESS_TOKEN": "fuzz-token", "LINE_API_ENDPOINT": stub[0].url})
-    app.extensions[SEARCHER_KEY] = searcher  # the session's seed index
+    bot_services(app).searcher = searcher  # the session's seed index
     with ServerThread(app) as server:
         yield server.url, db
 

@@ -1,47 +1,36 @@
 """The staff web console (Flask blueprints under ``/console``, Japanese UI).
 
-Services live in ``app.extensions["console"]`` (:class:`ConsoleServices`). Every console route
-except the login page and the static files needs a logged-in staff session; every POST needs the
+Services live in ``app.extensions["console"]`` (:class:`bot.console.services.ConsoleServices`),
+which also carries the bot's services (tickets, desk, searcher) handed over by the composition
+root. Every console route except the login page and the static files needs a logged-in staff session; every POST needs the
 session's CSRF token; every response carries no-store and a self-only CSP (see :mod:`.security`).
-The ticket pages use ``bot.tickets.TicketStore`` and ``bot.desk.DeskService`` from
-``app.extensions`` (keys ``bot_tickets`` / ``bot_desk``).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import Callable
 
 from flask import Flask
 
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
 from bot.console.rebuild import IndexRebuilder
+from bot.console.services import EXTENSION_KEY, ConsoleServices
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
 from bot.console.throttle import LoginThrottle
 from bot.console.unanswered import HandledQueries
+from bot.services import BotServices
 
 log = logging.getLogger(__name__)
 
-CONSOLE_KEY = "console"
 URL_PREFIX = "/console"
 SESSION_COOKIE_NAME = "faqbot_console"
 
 
-@dataclass
-class ConsoleServices:
-    database: ConsoleDatabase
-    staff: StaffStore
-    sessions: SessionStore
-    throttle: LoginThrottle
-    access_log: AccessLog
-    handled: HandledQueries
-    rebuilder: IndexRebuilder
-
-
-def create_services(app: Flask) -> ConsoleServices:
-    from index.config import cache_from_env, make_embedder
+def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
+                    cache_factory: Callable) -> ConsoleServices:
     cfg = app.config
     database = ConsoleDatabase(cfg["FAQBOT_DB"])
     staff = StaffStore(database)
@@ -49,14 +38,17 @@ def create_services(app: Flask) -> ConsoleServices:
     return ConsoleServices(
         database=database, staff=staff, sessions=SessionStore(database, staff, lifetime.total_seconds()),
         throttle=LoginThrottle(database), access_log=AccessLog(database), handled=HandledQueries(database),
-        rebuilder=IndexRebuilder(database, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], make_embedder, cache_from_env))
+        rebuilder=IndexRebuilder(database, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
+                                 cache_factory),
+        bot=bot)
 
 
-def init_console(app: Flask) -> None:
-    """Install the console's services, session cookie settings and blueprints at ``/console``."""
+def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable) -> None:
+    """Install the console's services, session cookie settings and blueprints at ``/console``.
+    ``embedder_factory`` / ``cache_factory`` are what index rebuilds after an edit use."""
     from bot.console.views import console_blueprint, install_error_pages
-    services = create_services(app)
-    app.extensions[CONSOLE_KEY] = services
+    services = create_services(app, bot, embedder_factory, cache_factory)
+    app.extensions[EXTENSION_KEY] = services
     cfg = app.config
     app.secret_key = services.database.secret_key(cfg["FAQBOT_SECRET_KEY"])
     app.config.update(

@@ -13,19 +13,31 @@ redelivery of the body does not answer those twice (see event_claims).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 
 from bot.line.events import MALFORMED, OK, UNKNOWN, BodyError, parse_event, read_body
+from bot.line.handler import EventHandler
 
 log = logging.getLogger(__name__)
 
-HANDLER_KEY = "bot_event_handler"
-PARSER_KEY = "bot_webhook_parser"
+EXTENSION_KEY = "line_webhook"
 
 webhook_blueprint = Blueprint("line_webhook", __name__)
+
+
+@dataclass
+class WebhookServices:
+    handler: EventHandler
+    parser: WebhookParser | None   # None without a channel secret: every request is refused (503)
+
+
+def init_webhook(app: Flask, handler: EventHandler, parser: WebhookParser | None) -> None:
+    app.extensions[EXTENSION_KEY] = WebhookServices(handler, parser)
+    app.register_blueprint(webhook_blueprint)
 
 
 def _refuse(status: int, reason: str):
@@ -43,7 +55,8 @@ def _verify_signature(parser: WebhookParser, body: str, signature: str) -> None:
 
 @webhook_blueprint.post("/callback")
 def callback():
-    parser: WebhookParser | None = current_app.extensions.get(PARSER_KEY)
+    wired: WebhookServices = current_app.extensions[EXTENSION_KEY]
+    parser = wired.parser
     if parser is None:
         return _refuse(503, "LINE_CHANNEL_SECRET is not set")
     signature = request.headers.get("X-Line-Signature", "")
@@ -64,7 +77,7 @@ def callback():
         return _refuse(400, f"not a webhook body: {exc}")
 
     parsed = [parse_event(raw_event) for raw_event in raw_events]
-    handler = current_app.extensions[HANDLER_KEY]
+    handler = wired.handler
     for item in parsed:
         if item.status == OK:
             handler.handle(item.event)

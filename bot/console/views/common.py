@@ -7,32 +7,31 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, render_template
 
-from bot import DATABASE_KEY, DESK_KEY, SEARCHER_KEY, TICKETS_KEY
-from bot.console import CONSOLE_KEY, ConsoleServices
 from bot.console.security import client_ip
+from bot.console.services import ConsoleServices, console_services
 
 log = logging.getLogger(__name__)
 
 
 def services() -> ConsoleServices:
-    return current_app.extensions[CONSOLE_KEY]
+    return console_services()
 
 
 def bot_conn():
     """The bot's tables (exchanges, tickets) on this thread's connection."""
-    return current_app.extensions[DATABASE_KEY].conn()
+    return services().bot.database.conn()
 
 
 def tickets():
-    return current_app.extensions[TICKETS_KEY]
+    return services().bot.tickets
 
 
 def desk():
-    return current_app.extensions[DESK_KEY]
+    return services().bot.desk
 
 
 def searcher():
-    return current_app.extensions.get(SEARCHER_KEY)
+    return services().bot.searcher
 
 
 def faq_db_path() -> str:
@@ -64,13 +63,11 @@ class SearchHealth:
 def current_search_health(window_minutes: int = 60) -> SearchHealth | None:
     """For the page header: staff must see when the bot answers from lexical search only."""
     try:
-        found = searcher()
-        snap = found.snapshot if found is not None else None
-        degraded = snap is None or not snap.has_dense
+        health = searcher().health()
         since = (datetime.now(timezone.utc) - timedelta(minutes=window_minutes)).isoformat(timespec="milliseconds")
         recent = bot_conn().execute("SELECT count(*) FROM bot_exchanges WHERE degraded = 1 AND created_at >= ?",
                                     [since]).fetchone()[0]
-        return SearchHealth(degraded, getattr(found, "problem", None) if degraded else None, int(recent))
+        return SearchHealth(health.degraded, health.problem if health.degraded else None, int(recent))
     except Exception:  # noqa: BLE001
         log.exception("could not read the search health for the console header")
         return None

@@ -1,0 +1,34 @@
+"""What the console's views use: its own stores and the bot's services, installed by
+:func:`bot.console.init_console`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from bot.console.access_log import AccessLog
+from bot.console.database import ConsoleDatabase
+from bot.console.rebuild import IndexRebuilder
+from bot.console.sessions import SessionStore
+from bot.console.staff import StaffStore
+from bot.console.throttle import LoginThrottle
+from bot.console.unanswered import HandledQueries
+from bot.services import BotServices
+
+EXTENSION_KEY = "console"
+
+
+@dataclass
+class ConsoleServices:
+    database: ConsoleDatabase
+    staff: StaffStore
+    sessions: SessionStore
+    throttle: LoginThrottle
+    access_log: AccessLog
+    handled: HandledQueries
+    rebuilder: IndexRebuilder
+    bot: BotServices
+
+
+def console_services(app=None) -> ConsoleServices:
+    return (app or current_app).extensions[EXTENSION_KEY]
