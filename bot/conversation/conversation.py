@@ -59,7 +59,7 @@ class Conversation:
 
     def respond(self, event, started: float | None = None) -> Reply | None:
         """The reply to one parsed webhook event, or None when the bot stays silent."""
-        turn = self._turn(event, started)
+        turn = self.turn(event, started)
         decision = self.decide(event, turn)
         return to_reply(self.settle(decision, turn)) if decision is not None else None
 
@@ -91,7 +91,8 @@ class Conversation:
             blocks += self.desk.carry_out(decision.desk, turn, exchange_id)
         return Outcome(blocks, decision.choices, exchange_id)
 
-    def _turn(self, event, started: float | None) -> Turn:
+    def turn(self, event, started: float | None = None) -> Turn:
+        """The context of `event`: its chat, the disaster mode now, the LINE user id of a 1:1 chat."""
         source = getattr(event, "source", None)
         chat = self.hasher.chat_key(source)
         turn = Turn(chat, getattr(event, "webhook_event_id", None), started or time.monotonic(), self._disaster_mode())

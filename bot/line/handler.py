@@ -7,14 +7,13 @@ import uuid
 
 from bot.line.claims import EventClaims
 from bot.line.client import LineReplier
-from bot.line.responder import Reply, Responder
-from bot.records.exchanges import ExchangeLog
+from bot.line.responder import DeliveryLog, Reply, Responder
 
 log = logging.getLogger(__name__)
 
 
 class EventHandler:
-    def __init__(self, responder: Responder, claims: EventClaims, exchanges: ExchangeLog,
+    def __init__(self, responder: Responder, claims: EventClaims, exchanges: DeliveryLog,
                  replier: LineReplier):
         self.responder = responder
         self.claims = claims

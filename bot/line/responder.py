@@ -1,7 +1,8 @@
-"""What the webhook handler needs from whatever answers residents: the `Responder` protocol.
+"""What the webhook handler needs from the rest of the bot, as protocols.
 
-The handler (transport) knows only this protocol; the conversation implements it. So
-`bot.line` never imports `bot.conversation`.
+`Responder` answers events (the conversation implements it); `DeliveryLog` notes whether a
+reply reached LINE (the exchange log implements it). So `bot.line` imports neither
+`bot.conversation` nor `bot.records`.
 """
 from __future__ import annotations
 
@@ -24,3 +25,8 @@ class Responder(Protocol):
 
     def system_error_reply(self) -> Reply:
         """The apology sent when `respond` raised."""
+
+
+class DeliveryLog(Protocol):
+    def mark_delivered(self, exchange_id: int, delivered: bool) -> None:
+        """Whether the reply to the exchange `exchange_id` reached LINE."""
