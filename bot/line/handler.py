@@ -5,18 +5,17 @@ import logging
 import time
 import uuid
 
-from bot.conversation.conversation import Conversation, Reply
 from bot.line.claims import EventClaims
 from bot.line.client import LineReplier
-from bot.records.exchanges import ExchangeLog
+from bot.line.responder import DeliveryLog, Reply, Responder
 
 log = logging.getLogger(__name__)
 
 
 class EventHandler:
-    def __init__(self, conversation: Conversation, claims: EventClaims, exchanges: ExchangeLog,
+    def __init__(self, responder: Responder, claims: EventClaims, exchanges: DeliveryLog,
                  replier: LineReplier):
-        self.conversation = conversation
+        self.responder = responder
         self.claims = claims
         self.exchanges = exchanges
         self.replier = replier
@@ -41,10 +40,10 @@ class EventHandler:
 
         reply: Reply | None
         try:
-            reply = self.conversation.respond(event, started)
+            reply = self.responder.respond(event, started)
         except Exception:  # noqa: BLE001 - answer with an apology instead of staying silent
             log.exception("event %s (%s) could not be answered", event_id, getattr(event, "type", "?"))
-            reply = self.conversation.system_error_reply()
+            reply = self.responder.system_error_reply()
 
         reply_token = getattr(event, "reply_token", None)
         if reply is not None and reply.messages and reply_token:

@@ -1,0 +1,138 @@
+"""A tapped quick reply (postback): the action is looked up in a table of handlers.
+
+Data that is not one of ours counts as 「メニュー」. An exchange id in the data is used only
+if the exchange belongs to this chat. While a desk ticket is open, only 「相談をやめる」 and
+「職員に相談」 act; any other button gets the reminder that a person is handling the chat
+(a 「解決した/しない」 is still stored) and nothing is searched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from linebot.v3.webhooks import PostbackEvent
+
+from bot.conversation import choices, menus, phrases
+from bot.conversation.answers import Answers, answer
+from bot.conversation.decision import Decision, Record
+from bot.conversation.desk_flow import DeskFlow
+from bot.conversation.faq_directory import FaqDirectory
+from bot.conversation.turn import Turn
+from bot.desk.handoff import DESK_BUTTON, UNRESOLVED_TWICE
+from bot.desk.tickets import Ticket
+from bot.disaster import DISASTER_CATEGORY
+from bot.line.messages import QUICK_REPLY_MAX
+from bot.line.postback import DESK, END_TICKET, FAQ, FEEDBACK, HELP, MENU, SUBJECT, TOPIC, Postback, decode
+from bot.records.exchanges import ExchangeLog
+from faq.model import CATEGORIES
+from index.search import ANSWER
+
+_SUBJECTS = {key: question for key, _, question in phrases.DISASTER_SUBJECTS}
+
+
+@dataclass(frozen=True)
+class Tap:
+    """One postback: what was tapped (None: not ours), where, the exchange it refers to, the open ticket."""
+    postback: Postback | None
+    turn: Turn
+    parent_id: int | None
+    ticket: Ticket | None = None
+
+    @property
+    def action(self) -> str | None:
+        return self.postback.action if self.postback else None
+
+
+class PostbackFlow:
+    def __init__(self, faqs: FaqDirectory, exchanges: ExchangeLog, answers: Answers, desk: DeskFlow):
+        self._faqs = faqs
+        self._exchanges = exchanges
+        self._answers = answers
+        self._desk = desk
+        self.handlers: dict[str, Callable[[Tap], Decision]] = {
+            MENU: self._menu, HELP: self._help, FEEDBACK: self._feedback, DESK: self._desk_request,
+            TOPIC: self._topic, SUBJECT: self._subject, FAQ: self._faq, END_TICKET: self._ticket_gone,
+        }
+        self.during_ticket: dict[str, Callable[[Tap], Decision]] = {
+            END_TICKET: self._end_ticket, DESK: self._desk_request_again,
+        }
+
+    def decide(self, event: PostbackEvent, turn: Turn) -> Decision:
+        pb = decode(event.postback.data if event.postback else None)
+        if turn.known_user:
+            self._exchanges.touch_user(turn.chat)
+        parent = pb.exchange_id if pb and pb.exchange_id and self._exchanges.owns(pb.exchange_id, turn.chat) else None
+        ticket = self._desk.open_ticket(turn)
+        tap = Tap(pb, turn, parent, ticket)
+        if ticket is not None:
+            return self.during_ticket.get(tap.action, self._ticket_reminder)(tap)
+        return self.handlers.get(tap.action, self._menu)(tap)
+
+    # -- without a ticket ----------------------------------------------------------------
+    def _menu(self, tap: Tap) -> Decision:
+        return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu"))
+
+    def _help(self, tap: Tap) -> Decision:
+        return menus.help_(tap.turn.mode, Record(kind="help", decision="help"))
+
+    def _ticket_gone(self, tap: Tap) -> Decision:
+        """「相談をやめる」 on an old message: the ticket is closed already."""
+        return menus.with_menu(tap.turn.mode, phrases.TICKET_ENDED_BY_RESIDENT,
+                               Record(kind="menu", decision="menu", reason="ticket-closed"))
+
+    def _feedback(self, tap: Tap) -> Decision:
+        resolved = bool(tap.postback.resolved)
+        if tap.parent_id is not None:
+            self._exchanges.set_feedback(tap.parent_id, tap.turn.chat, resolved)
+        if resolved:
+            return Decision((phrases.FEEDBACK_THANKS,), (choices.menu(),))
+        if tap.parent_id is not None and self._desk.unresolved_twice(tap.turn):
+            return self._desk.request(tap.turn, tap.parent_id, UNRESOLVED_TWICE, [phrases.HANDOFF_UNRESOLVED_INTRO])
+        return Decision((phrases.FEEDBACK_SORRY,), (choices.desk(tap.parent_id), choices.menu()))
+
+    def _desk_request(self, tap: Tap) -> Decision:
+        return self._desk.request(tap.turn, tap.parent_id, self._desk.trigger_for(tap.parent_id))
+
+    def _topic(self, tap: Tap) -> Decision:
+        """A category's questions, the most asked first, as many as fit next to 「メニュー」."""
+        category = tap.postback.category or ""
+        if category not in CATEGORIES:
+            return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu", reason="unknown-topic"))
+        record = Record(kind="topic", decision="topic", query=phrases.topic_label(category), reason=category)
+        entries = self._faqs.in_category(category)
+        if not entries:
+            return menus.with_menu(tap.turn.mode, phrases.topic_empty(category), record)
+        asked = self._exchanges.most_asked([e.id for e in entries])
+        order = {e.id: i for i, e in enumerate(entries)}
+        entries.sort(key=lambda e: (-asked.get(e.id, 0), order[e.id]))
+        shown = entries[:QUICK_REPLY_MAX - 1]
+        text = phrases.topic_intro(category) + "\n\n" + phrases.numbered([e.question for e in shown])
+        return Decision((text,), (*choices.questions(shown), choices.menu()), record)
+
+    def _subject(self, tap: Tap) -> Decision:
+        """A disaster-support subject: its question is searched, preferring disaster-support entries."""
+        question = _SUBJECTS.get(tap.postback.category or "")
+        if question is None:
+            return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu", reason="unknown-subject"))
+        return self._answers.search(question, tap.turn, prefer=DISASTER_CATEGORY)
+
+    def _faq(self, tap: Tap) -> Decision:
+        """A suggestion or a topic's question was tapped."""
+        entry = self._faqs.get(tap.postback.faq_id or "")
+        if entry is None:
+            return menus.with_menu(tap.turn.mode, phrases.FAQ_GONE, Record(
+                kind="pick", decision="gone", reason="faq-unavailable", parent_id=tap.parent_id))
+        return answer(entry, Record(kind="pick", decision=ANSWER, query=entry.question, faq_id=entry.id,
+                                    parent_id=tap.parent_id))
+
+    # -- while a person handles the resident ---------------------------------------------
+    def _end_ticket(self, tap: Tap) -> Decision:
+        return self._desk.end_by_resident(tap.turn)
+
+    def _desk_request_again(self, tap: Tap) -> Decision:
+        return self._desk.request(tap.turn, tap.parent_id, DESK_BUTTON)
+
+    def _ticket_reminder(self, tap: Tap) -> Decision:
+        if tap.action == FEEDBACK and tap.parent_id is not None:
+            self._exchanges.set_feedback(tap.parent_id, tap.turn.chat, bool(tap.postback.resolved))
+        return self._desk.already_open(tap.ticket, tap.turn, reason=tap.action or "unknown")
