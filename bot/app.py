@@ -13,12 +13,12 @@ from linebot.v3 import WebhookParser
 from bot.config import ConfigError, check_production, config_from_env, is_production
 from bot.console import init_console
 from bot.conversation.conversation import Conversation
-from bot.conversation.faq_directory import FaqDirectory
 from bot.desk.handoff import Handoff
 from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
 from bot.desk.tickets import TicketStore
 from bot.disaster import mode_reader
+from bot.faq_directory import FaqDirectory
 from bot.line.claims import EventClaims
 from bot.line.client import LineSender
 from bot.line.handler import EventHandler

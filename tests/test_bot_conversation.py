@@ -13,10 +13,10 @@ from linebot.v3.webhooks import MessageEvent, PostbackEvent
 
 from bot.conversation.conversation import Conversation
 from bot.conversation.decision import Choice
-from bot.conversation.faq_directory import FaqDirectory
 from bot.conversation.replies import to_reply
 from bot.conversation.turn import QUERY_STORE_MAX, Utterance
 from bot.emulator import signed_events as wh
+from bot.faq_directory import FaqDirectory
 from bot.line.identity import UserHasher
 from bot.line.postback import ACTIONS, DESK, Postback
 from bot.records.exchanges import ExchangeLog

@@ -14,8 +14,8 @@ from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.webhooks import PostbackEvent
 
 from bot.conversation.conversation import Conversation
-from bot.conversation.faq_directory import FaqDirectory
 from bot.emulator import signed_events as wh
+from bot.faq_directory import FaqDirectory
 from bot.line.identity import UserHasher
 from bot.line.messages import (
     LABEL_MAX,

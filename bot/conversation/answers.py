@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from bot.conversation import choices, phrases
+from bot import phrases
+from bot.conversation import choices
 from bot.conversation.decision import Decision, Record
 from bot.conversation.turn import Turn
 from bot.disaster import DISASTER_BOOST, DISASTER_CATEGORY

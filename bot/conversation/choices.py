@@ -1,10 +1,20 @@
 """The quick-reply choices the bot offers, as plain data (`Choice`)."""
 from __future__ import annotations
 
-from bot.conversation import phrases
+from bot import phrases
 from bot.conversation.decision import Choice
 from bot.disaster import DISASTER_CATEGORY, DisasterMode
-from bot.line.postback import DESK, END_TICKET, FAQ, FEEDBACK, HELP, MENU, SUBJECT, TOPIC, Postback
+from bot.line.postback import (
+    DESK,
+    END_TICKET,
+    FAQ,
+    FEEDBACK,
+    HELP,
+    MENU,
+    SUBJECT,
+    TOPIC,
+    Postback,
+)
 from faq.model import FaqEntry
 
 

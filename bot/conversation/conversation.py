@@ -23,19 +23,26 @@ import time
 from dataclasses import asdict, replace
 from typing import Callable
 
-from linebot.v3.webhooks import FollowEvent, JoinEvent, MessageEvent, PostbackEvent, UnfollowEvent
+from linebot.v3.webhooks import (
+    FollowEvent,
+    JoinEvent,
+    MessageEvent,
+    PostbackEvent,
+    UnfollowEvent,
+)
 
-from bot.conversation import menus, phrases
+from bot import phrases
+from bot.conversation import menus
 from bot.conversation.answers import Answers
 from bot.conversation.decision import Decision, Outcome
 from bot.conversation.desk_flow import DeskFlow
-from bot.conversation.faq_directory import FaqDirectory
 from bot.conversation.message_flow import MessageFlow
 from bot.conversation.postback_flow import PostbackFlow
 from bot.conversation.replies import to_reply
 from bot.conversation.turn import Turn
 from bot.desk.handoff import Handoff
 from bot.disaster import OFF, DisasterMode
+from bot.faq_directory import FaqDirectory
 from bot.line.identity import UserHasher
 from bot.line.responder import Reply
 from bot.records.exchanges import ExchangeLog, ExchangeRecord

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from bot.conversation import choices, menus, phrases
+from bot import phrases
+from bot.conversation import choices, menus
 from bot.conversation.decision import Decision, DeskRequest, Record
 from bot.conversation.turn import Turn, Utterance
 from bot.desk.handoff import DESK_BUTTON, FALLBACK, Handoff

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from bot.conversation import choices, phrases
+from bot import phrases
+from bot.conversation import choices
 from bot.conversation.decision import Decision, Record
 from bot.disaster import DisasterMode
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
-from bot.conversation import emergency, menus, phrases
+from bot import phrases
+from bot.conversation import emergency, menus
 from bot.conversation.answers import Answers
 from bot.conversation.decision import Decision, Record
 from bot.conversation.desk_flow import DeskFlow

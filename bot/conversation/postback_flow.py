@@ -12,17 +12,29 @@ from typing import Callable
 
 from linebot.v3.webhooks import PostbackEvent
 
-from bot.conversation import choices, menus, phrases
+from bot import phrases
+from bot.conversation import choices, menus
 from bot.conversation.answers import Answers, answer
 from bot.conversation.decision import Decision, Record
 from bot.conversation.desk_flow import DeskFlow
-from bot.conversation.faq_directory import FaqDirectory
 from bot.conversation.turn import Turn
 from bot.desk.handoff import DESK_BUTTON, UNRESOLVED_TWICE
 from bot.desk.tickets import Ticket
 from bot.disaster import DISASTER_CATEGORY
+from bot.faq_directory import FaqDirectory
 from bot.line.messages import QUICK_REPLY_MAX
-from bot.line.postback import DESK, END_TICKET, FAQ, FEEDBACK, HELP, MENU, SUBJECT, TOPIC, Postback, decode
+from bot.line.postback import (
+    DESK,
+    END_TICKET,
+    FAQ,
+    FEEDBACK,
+    HELP,
+    MENU,
+    SUBJECT,
+    TOPIC,
+    Postback,
+    decode,
+)
 from bot.records.exchanges import ExchangeLog
 from faq.model import CATEGORIES
 from index.search import ANSWER

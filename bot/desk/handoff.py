@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from bot.conversation import phrases
-from bot.conversation.faq_directory import FaqDirectory
+from bot import phrases
 from bot.desk.hours import DeskHours, format_when
 from bot.desk.tickets import BOT, RESIDENT, SYSTEM, NewMessage, Ticket, TicketStore
 from bot.disaster import DisasterMode
+from bot.faq_directory import FaqDirectory
 from bot.line.identity import ChatKey
 from bot.storage import BotDatabase
 from faq.text import normalize_query

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot.conversation import phrases
+from bot import phrases
 from bot.desk.tickets import (
     CLOSED,
     FAILED,
