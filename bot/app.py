@@ -18,6 +18,7 @@ from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
 from bot.desk.tickets import TicketStore
 from bot.disaster import mode_reader
+from bot.disaster_support import build_disaster_support
 from bot.faq_directory import FaqDirectory
 from bot.line.claims import EventClaims
 from bot.line.client import LineSender
@@ -104,9 +105,12 @@ def build_services(cfg) -> BotServices:
     services = BotServices(clock=clock, database=database, searcher=searcher, exchanges=exchanges,
                            tickets=tickets, desk=desk, handoff=handoff, sender=sender,
                            conversation=None, events=None)  # type: ignore[arg-type]
+    services.support = build_disaster_support(cfg["FAQBOT_DB"], clock if isinstance(clock, Clock) else SYSTEM_CLOCK,
+                                              faq_exists=lambda faq_id: faqs.get(faq_id) is not None)
     services.conversation = Conversation(lambda: services.searcher, faqs, exchanges, hasher,
                                          cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
                                          disaster_mode=mode_reader(database.conn),
-                                         emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]))
+                                         emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]),
+                                         support=services.support)
     services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
     return services

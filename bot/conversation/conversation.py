@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from linebot.v3.webhooks import (
     FollowEvent,
@@ -48,11 +48,15 @@ from bot.line.responder import Reply
 from bot.records.exchanges import ExchangeLog, ExchangeRecord
 from index.search import Searcher
 
+if TYPE_CHECKING:
+    from bot.disaster_support import DisasterSupport
+
 
 class Conversation:
     def __init__(self, searcher: Callable[[], Searcher], faqs: FaqDirectory, exchanges: ExchangeLog,
                  hasher: UserHasher, desk_phone: str, desk_hours: str, *, handoff: Handoff | None = None,
-                 disaster_mode: Callable[[], DisasterMode] | None = None, emergency_7119: bool = True):
+                 disaster_mode: Callable[[], DisasterMode] | None = None, emergency_7119: bool = True,
+                 support: DisasterSupport | None = None):
         self.faqs = faqs
         self.exchanges = exchanges
         self.hasher = hasher
@@ -61,8 +65,8 @@ class Conversation:
         self._disaster_mode = disaster_mode or (lambda: OFF)
         self.desk = DeskFlow(handoff, exchanges, desk_phone, desk_hours)
         answers = Answers(searcher, exchanges)
-        self.messages = MessageFlow(answers, self.desk, exchanges, emergency_7119)
-        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk)
+        self.messages = MessageFlow(answers, self.desk, exchanges, emergency_7119, support)
+        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk, support)
 
     def respond(self, event, started: float | None = None) -> Reply | None:
         """The reply to one parsed webhook event, or None when the bot stays silent."""

@@ -5,13 +5,17 @@
 3. text (read once into an `Utterance`): emergency words put the emergency numbers first, in
    every mode and also during a ticket; then personal data that was masked gets a note;
 4. an open desk ticket: the message goes to staff, no automatic answer;
+   (a location message: the nearest open shelters; an open support navigator, its start words or a
+   shelter question: `bot.disaster_support`)
 5. menu and help words;
 6. a request for a person (「職員に相談」 or a request phrase): the desk;
 7. otherwise the FAQ search (`answers`).
 """
 from __future__ import annotations
 
-from linebot.v3.webhooks import MessageEvent, TextMessageContent
+from typing import TYPE_CHECKING
+
+from linebot.v3.webhooks import LocationMessageContent, MessageEvent, TextMessageContent
 
 from bot import phrases
 from bot.conversation import emergency, menus
@@ -23,9 +27,14 @@ from bot.desk.handoff import DESK_BUTTON, KEYWORD, wants_person
 from bot.desk.tickets import Ticket
 from bot.records.exchanges import ExchangeLog
 
+if TYPE_CHECKING:
+    from bot.disaster_support import DisasterSupport
+
 
 class MessageFlow:
-    def __init__(self, answers: Answers, desk: DeskFlow, exchanges: ExchangeLog, emergency_7119: bool):
+    def __init__(self, answers: Answers, desk: DeskFlow, exchanges: ExchangeLog, emergency_7119: bool,
+                 support: DisasterSupport | None = None):
+        self._support = support
         self._answers = answers
         self._desk = desk
         self._exchanges = exchanges
@@ -37,6 +46,8 @@ class MessageFlow:
         if turn.known_user:
             self._exchanges.touch_user(turn.chat)
         ticket = self._desk.open_ticket(turn)
+        if isinstance(event.message, LocationMessageContent) and ticket is None and self._support is not None:
+            return self._support.shelters.nearest(turn, event.message.latitude, event.message.longitude)
         if not isinstance(event.message, TextMessageContent):
             if ticket is not None:
                 return self._desk.relay_non_text(event.message.type, ticket, turn)
@@ -51,6 +62,9 @@ class MessageFlow:
         lead += [phrases.PERSONAL_DATA_NOTE] if said.masked else []
         if ticket is not None:
             return self._desk.relay_text(said, ticket, turn, lead, alarm)
+        supported = self._support.text(said, turn, tuple(lead)) if self._support is not None else None
+        if supported is not None:   # the support navigator or a shelter question
+            return supported
         if said.keyword in phrases.MENU_KEYWORDS:
             return menus.menu(turn.mode, Record(kind="menu", decision="menu", query=said.query,
                                                 pii_masked=said.masked), lead)

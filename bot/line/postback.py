@@ -18,7 +18,9 @@ MENU = "menu"
 HELP = "help"
 SUBJECT = "subj"     # a disaster-support subject (c = its key in phrases.DISASTER_SUBJECTS)
 END_TICKET = "endt"  # the resident ends their desk ticket and returns to the bot
-ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET)
+NAVIGATOR = "nav"    # the support navigator (c = start | back | restart | <question>=<option>)
+SHELTER = "shelter"  # ask for the location to find the nearest open shelters
+ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET, NAVIGATOR, SHELTER)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def decode(data: str | None) -> Postback | None:
         return None
     if action == FEEDBACK and (exchange_id is None or resolved is None):
         return None
-    if action in (TOPIC, SUBJECT) and not fields.get("c"):
+    if action in (TOPIC, SUBJECT, NAVIGATOR) and not fields.get("c"):
         return None
     return Postback(action, faq_id=fields.get("id"), exchange_id=exchange_id, category=fields.get("c"),
                     resolved=resolved)
