@@ -32,7 +32,7 @@ class DisasterSupport:
         decision = self.navigator.typed(turn, said)
         if decision is None and sp.NAVIGATOR_WORDS.search(said.query):
             decision = self.navigator.start(turn, said.query)
-        if decision is None and sp.SHELTER_WORDS.search(said.query):
+        if decision is None and sp.SHELTER_WORDS.search(said.query) and self.shelters.available():
             return self.shelters.ask_location(turn, said.query, lead)
         if decision is not None and lead:
             return Decision((*lead, *decision.blocks), decision.choices, decision.record, decision.desk)

@@ -44,7 +44,7 @@ from index.search import ANSWER
 if TYPE_CHECKING:
     from bot.disaster_support import DisasterSupport
 
-SHELTER_SUBJECT = "hinanjo"   # the disaster subject 「避難所」 asks for the location when shelters are set up
+SHELTER_SUBJECT = "hinanjo"   # the disaster subject 「避難所」 asks for the location while a shelter is open
 _SUBJECTS = {key: question for key, _, question in phrases.DISASTER_SUBJECTS}
 
 
@@ -133,7 +133,8 @@ class PostbackFlow:
     def _subject(self, tap: Tap) -> Decision:
         """A disaster-support subject: its question is searched, preferring disaster-support entries."""
         question = _SUBJECTS.get(tap.postback.category or "")
-        if tap.postback.category == SHELTER_SUBJECT and self._support is not None and tap.turn.known_user:
+        if tap.postback.category == SHELTER_SUBJECT and self._support is not None and tap.turn.known_user \
+                and self._support.shelters.available():
             return self._shelter(tap)
         if question is None:
             return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu", reason="unknown-subject"))
@@ -145,7 +146,7 @@ class PostbackFlow:
         return self._support.navigator.tap(tap.turn, tap.postback.category or "start")
 
     def _shelter(self, tap: Tap) -> Decision:
-        if self._support is None:
+        if self._support is None or not self._support.shelters.available():
             return self._answers.search(_SUBJECTS[SHELTER_SUBJECT], tap.turn, prefer=DISASTER_CATEGORY)
         return self._support.shelters.ask_location(tap.turn, support_phrases.SHELTER_LABEL)
 

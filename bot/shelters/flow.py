@@ -22,6 +22,10 @@ class ShelterFlow:
     def __init__(self, store: ShelterStore):
         self._store = store
 
+    def available(self) -> bool:
+        """Some shelter is open: only then is the location worth asking for (else the FAQ answers)."""
+        return self._store.any_open()
+
     def ask_location(self, turn: Turn, query: str | None = None, lead: tuple[str, ...] = ()) -> Decision:
         return Decision((*lead, sp.ASK_LOCATION), (location_choice(), choices.desk(), choices.menu()),
                         Record(kind=KIND, decision="ask_location", query=query))

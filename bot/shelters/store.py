@@ -43,6 +43,10 @@ class ShelterStore:
         return [_shelter(r) for r in self._db.conn().execute(
             f"SELECT {_COLUMNS} FROM disaster_shelters ORDER BY id").fetchall()]
 
+    def any_open(self) -> bool:
+        return self._db.conn().execute("SELECT 1 FROM disaster_shelters WHERE status = 'open' LIMIT 1").fetchone() \
+            is not None
+
     def get(self, shelter_id: str) -> Shelter | None:
         row = self._db.conn().execute(f"SELECT {_COLUMNS} FROM disaster_shelters WHERE id = ?",
                                       [shelter_id]).fetchone()
