@@ -41,6 +41,7 @@ class Option:
 @dataclass(frozen=True)
 class Question:
     key: str
+    title: str        # a short name for the console's figures
     text: str
     options: tuple[Option, ...]
 
@@ -185,10 +186,11 @@ class _Reader:
             if key in seen:
                 self.fail(f"{where}.key", f"「{key}」が重複しています", "duplicate key")
             seen.add(key)
+            title = self.text(node, "title", where, limit=LABEL_MAX)
             text = self.text(node, "text", where)
             opts = self.options(node.get("options"), f"{where}.options")
-            if key and text and opts:
-                out.append(Question(key, text, tuple(opts)))
+            if key and title and text and opts:
+                out.append(Question(key, title, text, tuple(opts)))
         return out
 
     def options(self, nodes: Any, where: str) -> list[Option]:

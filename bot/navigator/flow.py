@@ -38,6 +38,10 @@ class NavigatorFlow:
         self._store = store
         self._faq_exists = faq_exists
 
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue()
+
     # -- entry points -------------------------------------------------------------------
     def start(self, turn: Turn, query: str | None = None) -> Decision:
         self._store.save(turn.chat.key, {})
