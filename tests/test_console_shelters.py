@@ -89,3 +89,4 @@ def test_the_dashboard_counts_navigator_households_and_where_they_stopped(app, c
     assert '<th scope="row">被害の程度</th><td>1</td>' in page
     assert '<th scope="row">住まいの再建方法</th><td>1</td>' in page
     assert '<th scope="row">世帯の人数</th><td>0</td>' in page
+    assert page.count('<svg class="chart"') == 4

@@ -44,6 +44,7 @@ def overview():
         steps = [(q.key, q.title) for q in support.navigator.catalogue.questions]
         navigator = navigator_usage(bot_conn(), day_start_utc_iso(board.start),
                                     day_start_utc_iso(board.end + timedelta(days=1)), steps)
-        charts["navigator"] = bar_chart("支援制度ナビ：途中で終えた質問（世帯数）", [t for t, _ in navigator.stopped], [
-            Series("世帯", "#8a5a00", tuple(n for _, n in navigator.stopped))])
+        if navigator.households:   # no empty chart while nobody used it
+            charts["navigator"] = bar_chart("支援制度ナビ：途中で終えた質問（世帯数）", [t for t, _ in navigator.stopped], [
+                Series("世帯", "#8a5a00", tuple(n for _, n in navigator.stopped))])
     return render("dashboard.html", board=board, charts=charts, days=days, periods=PERIODS, navigator=navigator)
