@@ -16,7 +16,8 @@ from bot.navigator.state import NavigatorStore
 from bot.shelters.flow import ShelterFlow
 from bot.shelters.store import ShelterStore
 from faq.clock import Clock
-from faq.support_programmes import DEFAULT_PATH, load_catalogue
+from bot.navigator.source import CatalogueSource
+from faq.support_programmes import DEFAULT_PATH
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class DisasterSupport:
         if not turn.known_user:   # the navigator's state is per resident: one-to-one chats only
             return None
         decision = self.navigator.typed(turn, said)
-        if decision is None and sp.NAVIGATOR_WORDS.search(said.query):
+        if decision is None and sp.NAVIGATOR_WORDS.search(said.query) and self.navigator.catalogue is not None:
             decision = self.navigator.start(turn, said.query)
         if decision is None and sp.SHELTER_WORDS.search(said.query) and self.shelters.available():
             return self.shelters.ask_location(turn, said.query, lead)
@@ -41,9 +42,10 @@ class DisasterSupport:
 
 def build_disaster_support(db_path, clock: Clock, faq_exists=lambda _id: True,
                            catalogue_path=DEFAULT_PATH) -> DisasterSupport:
-    """The navigator and shelters on the shared database; the programme data is validated here, at start."""
+    """The navigator and shelters on the shared database. The programme data is validated when read (at the
+    first event and whenever the file changes); problems are logged and never stop the bot."""
     db = DisasterDatabase(db_path)
-    catalogue = load_catalogue(catalogue_path)
+    catalogue = CatalogueSource(catalogue_path)
     shelters = ShelterStore(db, clock)
     return DisasterSupport(NavigatorFlow(catalogue, NavigatorStore(db, clock), faq_exists),
                            ShelterFlow(shelters), shelters)

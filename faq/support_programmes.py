@@ -363,3 +363,21 @@ class _Reader:
                                      tuple(normalize(d).strip() for d in docs), deadline, apply_at, faq_id,
                                      local, tuple(not_applicable)))
         return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m faq.support_programmes [FILE]``: check the data file before the bot reads it."""
+    import sys
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else DEFAULT_PATH
+    try:
+        catalogue = load_catalogue(path)
+    except SupportDataError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    print(f"{path}: OK（質問{len(catalogue.questions)}件・制度{len(catalogue.programmes)}件）")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -269,3 +269,41 @@ def test_the_disaster_menu_starts_the_navigator(rig):
         assert "（1/6）" in texts(replies)
     finally:
         set_disaster_mode(rig.db, active=False, by="test")
+
+
+# ------------------------------------------------------- a broken file in service
+def test_a_broken_edit_keeps_the_last_good_data_and_a_fix_is_picked_up(tmp_path):
+    import os
+
+    from bot.conversation.turn import Turn, Utterance
+    from bot.disaster_support import build_disaster_support
+    from bot.line.identity import USER, ChatKey
+    path = tmp_path / "programmes.yaml"
+    path.write_text("questions: [", encoding="utf-8")
+    support = build_disaster_support(tmp_path / "db.sqlite3", FixedClock(datetime(2026, 12, 1, tzinfo=timezone.utc)),
+                                     catalogue_path=path)
+    turn = Turn(ChatKey(USER, "h-user"), None, 0.0)
+    assert support.navigator.catalogue is None                       # never valid: unavailable, not a crash
+    assert support.text(Utterance.read("支援金の診断"), turn) is None   # searched as usual
+    good = DEFAULT_PATH.read_text(encoding="utf-8")
+    path.write_text(good, encoding="utf-8")
+    decision = support.text(Utterance.read("支援金の診断"), turn)
+    assert decision is not None and decision.record.kind == "navigator"
+    path.write_text(good.replace("key: damage", "key: Damage!"), encoding="utf-8")
+    os.utime(path, ns=(1, 1))                                         # a different stamp even within one tick
+    assert support.navigator.catalogue is not None and support.navigator.catalogue.keys[0] == "damage"
+    assert any("questions[0].key" in p for p in support.navigator._catalogue.problems)
+
+
+def test_the_check_command_reports_problems(tmp_path):
+    import subprocess
+    import sys
+    ok = subprocess.run([sys.executable, "-m", "faq.support_programmes"], capture_output=True, text=True,
+                        cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert ok.returncode == 0 and "OK" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEFAULT_PATH.read_text(encoding="utf-8").replace("source: 被災者生活再建支援法", "note: x"),
+                   encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "faq.support_programmes", str(bad)], capture_output=True,
+                             text=True, cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert refused.returncode == 1 and "seikatsu-saiken" in refused.stderr and "Traceback" not in refused.stderr

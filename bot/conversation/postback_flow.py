@@ -141,7 +141,7 @@ class PostbackFlow:
         return self._answers.search(question, tap.turn, prefer=DISASTER_CATEGORY)
 
     def _navigator(self, tap: Tap) -> Decision:
-        if self._support is None or not tap.turn.known_user:
+        if self._support is None or not tap.turn.known_user or self._support.navigator.catalogue is None:
             return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu", reason="no-navigator"))
         return self._support.navigator.tap(tap.turn, tap.postback.category or "start")
 

@@ -32,14 +32,15 @@ def start_choice() -> Choice:
 
 
 class NavigatorFlow:
-    def __init__(self, catalogue: Catalogue | Callable[[], Catalogue], store: NavigatorStore,
+    def __init__(self, catalogue: Catalogue | Callable[[], Catalogue | None], store: NavigatorStore,
                  faq_exists: Callable[[str], bool] = lambda _id: True):
         self._catalogue = catalogue if callable(catalogue) else (lambda: catalogue)
         self._store = store
         self._faq_exists = faq_exists
 
     @property
-    def catalogue(self) -> Catalogue:
+    def catalogue(self) -> Catalogue | None:
+        """The programme data in use; None when there is no valid data (the navigator is unavailable)."""
         return self._catalogue()
 
     # -- entry points -------------------------------------------------------------------
@@ -62,6 +63,8 @@ class NavigatorFlow:
     def typed(self, turn: Turn, said: Utterance) -> Decision | None:
         """A text while the navigator is open: an option's label, 「戻る」 or 「最初から」 act; any other text
         closes the navigator and returns None (the text is then handled as usual)."""
+        if self.catalogue is None:
+            return None
         answers = self._store.answers(turn.chat.key)
         if answers is None:
             return None

@@ -40,8 +40,9 @@ def overview():
     }
     support = services().bot.support
     navigator = None
-    if support is not None:
-        steps = [(q.key, q.title) for q in support.navigator.catalogue.questions]
+    catalogue = support.navigator.catalogue if support is not None else None
+    if catalogue is not None:
+        steps = [(q.key, q.title) for q in catalogue.questions]
         navigator = navigator_usage(bot_conn(), day_start_utc_iso(board.start),
                                     day_start_utc_iso(board.end + timedelta(days=1)), steps)
         if navigator.households:   # no empty chart while nobody used it
