@@ -33,6 +33,7 @@ CONSOLE_ROUTES = [
     ("/console/faq", "GET"), ("/console/faq/entries/<entry_id>", "GET"), ("/console/faq/new", "GET"),
     ("/console/faq/new", "POST"), ("/console/unanswered", "GET"), ("/console/unanswered/handled", "POST"),
     ("/console/dashboard", "GET"), ("/console/disaster", "GET"), ("/console/disaster", "POST"),
+    ("/console/shelters", "GET"), ("/console/shelters", "POST"),
     ("/console/access-log", "GET"),
 ]
 
