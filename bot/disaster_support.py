@@ -5,7 +5,7 @@ start it or ask for a shelter), a tapped navigator or shelter button, a location
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import support_phrases as sp
 from bot.conversation.decision import Decision
@@ -34,10 +34,11 @@ class DisasterSupport:
         if decision is None and sp.NAVIGATOR_WORDS.search(said.query) and self.navigator.catalogue is not None:
             decision = self.navigator.start(turn, said.query)
         if decision is None and sp.SHELTER_WORDS.search(said.query) and self.shelters.available():
-            return self.shelters.ask_location(turn, said.query, lead)
-        if decision is not None and lead:
-            return Decision((*lead, *decision.blocks), decision.choices, decision.record, decision.desk)
-        return decision
+            return self.shelters.ask_location(turn, said.query, lead, said.masked)
+        if decision is None:
+            return None
+        record = replace(decision.record, pii_masked=True) if said.masked and decision.record else decision.record
+        return Decision((*lead, *decision.blocks), decision.choices, record, decision.desk)
 
 
 def build_disaster_support(db_path, clock: Clock, faq_exists=lambda _id: True,

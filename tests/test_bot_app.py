@@ -190,7 +190,11 @@ def test_emulator_page_and_signed_round_trip(emulator):
 @pytest.mark.parametrize("payload", [{}, {"userId": "bob", "kind": "text", "text": "x"},
                                      {"userId": "U" + "0" * 32, "kind": "text", "text": ""},
                                      {"userId": "U" + "0" * 32, "kind": "teleport"},
-                                     {"userId": "U" + "0" * 32, "kind": "postback", "data": "d" * 301}])
+                                     {"userId": "U" + "0" * 32, "kind": "postback", "data": "d" * 301},
+                                     {"userId": "U" + "0" * 32, "kind": "location", "latitude": 91, "longitude": 135},
+                                     {"userId": "U" + "0" * 32, "kind": "location", "latitude": "34.6",
+                                      "longitude": 135},
+                                     {"userId": "U" + "0" * 32, "kind": "location", "latitude": 34.6}])
 def test_emulator_refuses_bad_input(emulator, payload):
     url, _, _ = emulator
     assert requests.post(f"{url}/_emulator/events", json=payload, timeout=10).status_code == 400

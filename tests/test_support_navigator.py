@@ -307,3 +307,11 @@ def test_the_check_command_reports_problems(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "faq.support_programmes", str(bad)], capture_output=True,
                              text=True, cwd=Path(__file__).resolve().parents[1], timeout=60)
     assert refused.returncode == 1 and "seikatsu-saiken" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_personal_data_in_the_start_words_is_masked_and_noted(rig):
+    user = wh.new_user_id()
+    event, replies = rig.say(user, "支援金の診断 電話は090-1234-5678")
+    assert "個人情報" in texts(replies) and "（1/6）" in texts(replies)
+    [row] = rows(rig.db, "SELECT query, pii_masked FROM bot_exchanges WHERE event_id = ?", (event["webhookEventId"],))
+    assert row["pii_masked"] == 1 and "5678" not in row["query"]

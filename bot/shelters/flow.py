@@ -26,9 +26,10 @@ class ShelterFlow:
         """Some shelter is open: only then is the location worth asking for (else the FAQ answers)."""
         return self._store.any_open()
 
-    def ask_location(self, turn: Turn, query: str | None = None, lead: tuple[str, ...] = ()) -> Decision:
+    def ask_location(self, turn: Turn, query: str | None = None, lead: tuple[str, ...] = (),
+                     pii_masked: bool = False) -> Decision:
         return Decision((*lead, sp.ASK_LOCATION), (location_choice(), choices.desk(), choices.menu()),
-                        Record(kind=KIND, decision="ask_location", query=query))
+                        Record(kind=KIND, decision="ask_location", query=query, pii_masked=pii_masked))
 
     def nearest(self, turn: Turn, latitude: float, longitude: float) -> Decision:
         hazards = hazards_for(turn.mode.name) if turn.mode.active else ()
