@@ -253,8 +253,7 @@ def test_an_old_button_after_expiry_starts_again(rig):
     _, replies = rig.say(user, "支援金の診断")
     _, replies = tap_label(rig, user, replies, "全壊")
     housing = [a for a in quick_items(replies) if a["label"] == "補修"][0]["data"]
-    rig.app.extensions["faqbot"].support.navigator._store.clear(
-        rows(rig.db, "SELECT user_hash FROM bot_exchanges ORDER BY id DESC LIMIT 1")[0]["user_hash"])
+    DisasterDatabase(rig.db).conn().execute("DELETE FROM disaster_navigator")   # as if an hour had passed
     _, replies = rig.tap(user, housing)
     assert "最初からお聞きします" in texts(replies) and "（1/6）" in texts(replies)
 
