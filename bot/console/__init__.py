@@ -19,7 +19,7 @@ from bot.console.rebuild import IndexRebuilder
 from bot.console.services import EXTENSION_KEY, ConsoleServices
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
-from bot.console.throttle import LoginThrottle
+from bot.console.throttle import HashGate, LoginThrottle
 from bot.console.unanswered import HandledQueries
 from bot.services import BotServices
 
@@ -40,7 +40,7 @@ def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
         throttle=LoginThrottle(database), access_log=AccessLog(database), handled=HandledQueries(database),
         rebuilder=IndexRebuilder(database, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
                                  cache_factory),
-        bot=bot)
+        bot=bot, hash_gate=HashGate())
 
 
 def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable) -> None:

@@ -11,7 +11,7 @@ from bot.console.database import ConsoleDatabase
 from bot.console.rebuild import IndexRebuilder
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
-from bot.console.throttle import LoginThrottle
+from bot.console.throttle import HashGate, LoginThrottle
 from bot.console.unanswered import HandledQueries
 from bot.services import BotServices
 
@@ -28,6 +28,7 @@ class ConsoleServices:
     handled: HandledQueries
     rebuilder: IndexRebuilder
     bot: BotServices
+    hash_gate: HashGate
 
 
 def console_services(app=None) -> ConsoleServices:
