@@ -13,6 +13,7 @@ from typing import Callable
 
 from flask import Flask
 
+from bot.config import ConfigError, is_production
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
 from bot.console.rebuild import IndexRebuilder
@@ -50,6 +51,8 @@ def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache
     services = create_services(app, bot, embedder_factory, cache_factory)
     app.extensions[EXTENSION_KEY] = services
     cfg = app.config
+    if is_production(cfg) and not cfg["FAQBOT_SECRET_KEY"]:  # never generated into the database
+        raise ConfigError("本番モードでは FAQBOT_SECRET_KEY の設定が必要です / FAQBOT_SECRET_KEY is required in production")
     app.secret_key = services.database.secret_key(cfg["FAQBOT_SECRET_KEY"])
     app.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
