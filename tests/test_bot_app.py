@@ -2,10 +2,10 @@
 and idempotency claims (in process, plus the emulator over real HTTP)."""
 from __future__ import annotations
 
-import threading
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
