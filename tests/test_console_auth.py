@@ -33,7 +33,8 @@ CONSOLE_ROUTES = [
     ("/console/faq", "GET"), ("/console/faq/entries/<entry_id>", "GET"), ("/console/faq/new", "GET"),
     ("/console/faq/new", "POST"), ("/console/unanswered", "GET"), ("/console/unanswered/handled", "POST"),
     ("/console/dashboard", "GET"), ("/console/disaster", "GET"), ("/console/disaster", "POST"),
-    ("/console/access-log", "GET"),
+    ("/console/access-log", "GET"), ("/console/faq/drafts", "GET"),
+    ("/console/faq/drafts/<int:draft_id>/approve", "POST"), ("/console/faq/drafts/<int:draft_id>/reject", "POST"),
 ]
 
 

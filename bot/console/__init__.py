@@ -16,6 +16,7 @@ from flask import Flask
 from bot.config import ConfigError, is_production
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
+from bot.console.drafts import DraftStore
 from bot.console.rebuild import IndexRebuilder
 from bot.console.services import EXTENSION_KEY, ConsoleServices
 from bot.console.sessions import SessionStore
@@ -41,7 +42,7 @@ def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
         throttle=LoginThrottle(database), access_log=AccessLog(database), handled=HandledQueries(database),
         rebuilder=IndexRebuilder(database, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
                                  cache_factory),
-        bot=bot, hash_gate=HashGate())
+        bot=bot, hash_gate=HashGate(), drafts=DraftStore(database))
 
 
 def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable) -> None:

@@ -8,6 +8,7 @@ from flask import current_app
 
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
+from bot.console.drafts import DraftStore
 from bot.console.rebuild import IndexRebuilder
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
@@ -29,6 +30,7 @@ class ConsoleServices:
     rebuilder: IndexRebuilder
     bot: BotServices
     hash_gate: HashGate
+    drafts: DraftStore
 
 
 def console_services(app=None) -> ConsoleServices:
