@@ -33,16 +33,22 @@ def private_dir(path: str | os.PathLike) -> Path:
 def private_file(path: str | os.PathLike) -> Path:
     """Make sure ``path`` exists with mode 0600 before a library (SQLite) creates it with the umask's
     mode; an existing file of ours is tightened to 0600. SQLite gives its -wal and -shm files the
-    database file's mode."""
+    database file's mode.
+
+    An existing file is never opened here: closing any descriptor of a database file drops the POSIX
+    locks SQLite holds on it in this process (and would let another writer corrupt it)."""
     path = Path(path)
     private_dir(path.parent)
-    fd = os.open(path, os.O_CREAT | os.O_RDONLY, FILE_MODE)  # read-only: a read-only database still opens
     try:
-        if os.fstat(fd).st_uid == os.getuid() and os.fstat(fd).st_mode & 0o077:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDONLY, FILE_MODE)
+    except FileExistsError:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
             try:
-                os.fchmod(fd, FILE_MODE)
-            except OSError:  # a read-only file system: nothing is created there either
+                path.chmod(FILE_MODE)
+            except OSError:  # a read-only file system: nothing is written there either
                 pass
-    finally:
-        os.close(fd)
+        return path
+    os.fchmod(fd, FILE_MODE)  # O_CREAT's mode is filtered by the umask
+    os.close(fd)  # a new, empty file: no connection can hold a lock on it yet
     return path

@@ -55,3 +55,20 @@ def test_an_index_build_directory_is_private(tmp_path):
     finally:
         os.umask(old)
     assert mode(tmp_path / "index") == 0o700
+
+
+def test_an_existing_database_file_is_never_opened_outside_sqlite(tmp_path, monkeypatch):
+    """Closing any descriptor of a database file drops the POSIX locks SQLite holds on it in this process
+    (another process could then recover the WAL under a live connection: a malformed database)."""
+    path = tmp_path / "faqbot.sqlite3"
+    first = open_db(path)
+    first.execute("CREATE TABLE t (x)")
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k))
+    os.chmod(path, 0o644)
+    private_file(path)
+    second = open_db(path)  # another thread's connection
+    assert str(path) not in opened and mode(path) == 0o600
+    second.conn.close()
+    first.conn.close()
