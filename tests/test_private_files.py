@@ -65,7 +65,13 @@ def test_an_existing_database_file_is_never_opened_outside_sqlite(tmp_path, monk
     first.execute("CREATE TABLE t (x)")
     opened = []
     real_open = os.open
-    monkeypatch.setattr(os, "open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k))
+
+    def recording_open(p, *args, **kwargs):
+        fd = real_open(p, *args, **kwargs)  # only descriptors that were really opened count
+        opened.append(str(p))
+        return fd
+
+    monkeypatch.setattr(os, "open", recording_open)
     os.chmod(path, 0o644)
     private_file(path)
     second = open_db(path)  # another thread's connection
