@@ -116,7 +116,7 @@ def test_embedding_backend_failing_to_load(make_bot, seed_index, stub, caplog, m
     caplog.set_level(logging.INFO)
     url, db = make_bot(seed_index)
     logged = assert_answered_from_lexical(url, db, stub[1], caplog, "embedder failed to load")
-    assert "埋め込みモデルを読み込めません" in logged
+    assert "no-such-backend" in logged
 
 
 def test_embedding_backend_failing_mid_run(make_bot, seed_index, stub, caplog, embedder):
@@ -181,7 +181,7 @@ def test_corrupt_build_published_while_running_keeps_the_last_good_index(make_bo
     assert APOLOGY not in text and "罹災証明書" in text
     assert exchange(db, event)["degraded"] == 0  # still the last good index, dense search included
     assert "search index unavailable" in caplog.text
-    assert health(url) == {"status": "degraded"}
+    assert health(url) == {"status": "ok"}  # still answering from the last good index
 
     (index_dir / "CURRENT").write_text(good.name + "\n", encoding="utf-8")  # a good build again
     event, _ = ask(url, stub[1])
