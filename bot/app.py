@@ -38,10 +38,11 @@ log = logging.getLogger(__name__)
 EMULATOR_API_PREFIX = "/line-api"
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, default_env: str = "development") -> Flask:
+    """``default_env``: the environment when FAQBOT_ENV is unset ("production" from ``wsgi.py``)."""
     app = Flask(__name__)
     app.json.ensure_ascii = False
-    app.config.from_mapping(config_from_env())
+    app.config.from_mapping(config_from_env(default_env=default_env))
     if config:
         app.config.from_mapping(config)
     check_production(app.config)
@@ -62,9 +63,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
+        # No login here: the status word only. The reason (paths, exception text) is in the log and on
+        # the staff console.
         health = services.searcher.health()
-        return jsonify(status="degraded" if health.degraded else "ok", entries=health.entries,
-                       problem=health.problem)
+        return jsonify(status="degraded" if health.degraded else "ok")
 
     if app.config.get("FAQBOT_EMULATOR") and not is_production(app.config):
         from bot.emulator.chat import mount_emulator
@@ -93,6 +95,8 @@ def build_services(cfg) -> BotServices:
     searcher = Searcher(cfg["FAQBOT_INDEX_DIR"], make_embedder, search_config_from_env(),
                         lexical_fallback=store_entries)
     exchanges = ExchangeLog(database)
+    if is_production(cfg) and not cfg["FAQBOT_USER_HASH_SALT"]:  # never generated into the database
+        raise ConfigError("本番モードでは FAQBOT_USER_HASH_SALT の設定が必要です / FAQBOT_USER_HASH_SALT is required in production")
     hasher = UserHasher(database.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
     faqs = FaqDirectory(database.conn)
     sender = LineSender(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"],

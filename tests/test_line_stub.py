@@ -440,8 +440,19 @@ def test_timeout_fault_exceeds_client_timeout(base_url, state):
 def test_reset_clears_state(api, base_url, state):
     api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="x")]))
     state.inject_faults([500])
-    assert requests.post(f"{base_url}/_stub/reset", timeout=5).status_code == 200
+    assert requests.post(f"{base_url}/_stub/reset", json={}, timeout=5).status_code == 200
     assert stub_messages(base_url) == [] and state.pending_faults == []
+
+
+@pytest.mark.parametrize("path, body", [("/_stub/reset", ""), ("/_stub/faults", '{"faults": [500]}'),
+                                        ("/_stub/reply-tokens", '{"replyToken": "rt-x"}')])
+def test_control_routes_refuse_cross_site_simple_posts(api, base_url, state, path, body):
+    api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="kept")]))
+    for mimetype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        response = requests.post(f"{base_url}{path}", data=body.encode(), timeout=5,
+                                 headers={"Content-Type": mimetype, "Origin": "https://evil.example"})
+        assert response.status_code == 415
+    assert [m["message"]["text"] for m in stub_messages(base_url)] == ["kept"] and state.pending_faults == []
 
 
 def test_reply_token_registration_over_http(base_url):
