@@ -14,7 +14,6 @@ import glob
 import os
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from faq.db import PROJECT_ROOT, db_path_from_env
