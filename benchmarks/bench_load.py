@@ -39,9 +39,7 @@ from pathlib import Path
 import click
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import loadkit as lk  # noqa: E402
+import loadkit as lk  # benchmarks/ is the script's own directory
 
 TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 50.0, 300.0, 1024.0
 
