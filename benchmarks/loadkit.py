@@ -201,13 +201,15 @@ async def open_loop(url: str, secret: str, queries: list[str], users: list[str],
 
 
 async def closed_loop(url: str, secret: str, queries: list[str], users: list[str], rng: random.Random, *,
-                      concurrency: int, seconds: float, phase: str, timeout: float) -> list[Sent]:
-    """`concurrency` senders, each sending its next event when the previous one is answered (capacity)."""
+                      concurrency: int, seconds: float, phase: str, timeout: float,
+                      events: int | None = None) -> list[Sent]:
+    """`concurrency` senders, each sending its next event when the previous one is answered (capacity);
+    for `seconds`, or until `events` have been sent."""
     sent: list[Sent] = []
     stop = time.monotonic() + seconds
 
     async def sender(session):
-        while time.monotonic() < stop:
+        while time.monotonic() < stop and (events is None or len(sent) < events):
             event = make_event(queries, users, rng)
             record = Sent(event["webhookEventId"], event["replyToken"], phase, time.monotonic(), time.time())
             sent.append(record)
