@@ -27,10 +27,12 @@ from bot.line.identity import UserHasher
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.services import EXTENSION_KEY, BotServices
+from bot.startup import prepare_in_background, require_knowledge_base
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
 from faq.store import FaqStore
 from index.config import cache_from_env, make_embedder, search_config_from_env
+from index.prepare import prepare_knowledge_base
 from index.search import Searcher
 
 log = logging.getLogger(__name__)
@@ -38,8 +40,11 @@ log = logging.getLogger(__name__)
 EMULATOR_API_PREFIX = "/line-api"
 
 
-def create_app(config: dict | None = None, *, default_env: str = "development") -> Flask:
-    """``default_env``: the environment when FAQBOT_ENV is unset ("production" from ``wsgi.py``)."""
+def create_app(config: dict | None = None, *, default_env: str = "development", prepare: bool = False) -> Flask:
+    """The bot's Flask app. ``default_env``: the environment when FAQBOT_ENV is unset ("production" from
+    ``wsgi.py``). ``prepare`` (wsgi.py): in development, import the seed FAQ into an empty database and build
+    a missing index in the background. In production the app never starts without FAQ entries and an index,
+    unless FAQBOT_ALLOW_EMPTY."""
     app = Flask(__name__)
     app.json.ensure_ascii = False
     app.config.from_mapping(config_from_env(default_env=default_env))
@@ -50,6 +55,12 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
 
     services = build_services(app.config)
     app.extensions[EXTENSION_KEY] = services
+    if is_production(app.config):
+        require_knowledge_base(services, _active_entries(app.config["FAQBOT_DB"]),
+                               allow_empty=bool(app.config.get("FAQBOT_ALLOW_EMPTY")))
+    elif prepare:
+        db, index_dir = app.config["FAQBOT_DB"], app.config["FAQBOT_INDEX_DIR"]
+        prepare_in_background(lambda: prepare_knowledge_base(db, index_dir))
     parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"]) if app.config["LINE_CHANNEL_SECRET"] else None
     if parser is None:
         log.warning("LINE_CHANNEL_SECRET is not set: /callback refuses every request (503)")
@@ -66,12 +77,22 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
         # No login here: the status word only. The reason (paths, exception text) is in the log and on
         # the staff console.
         health = services.searcher.health()
+        if not (health.ready and health.published):  # no index built yet: take no traffic
+            return jsonify(status="not-ready"), 503
         return jsonify(status="degraded" if health.degraded else "ok")
 
     if app.config.get("FAQBOT_EMULATOR") and not is_production(app.config):
         from bot.emulator.chat import mount_emulator
         mount_emulator(app, api_prefix=EMULATOR_API_PREFIX)
     return app
+
+
+def _active_entries(db_path: str) -> int:
+    store = FaqStore.open(db_path)
+    try:
+        return store.count()
+    finally:
+        store.close()
 
 
 def build_services(cfg) -> BotServices:

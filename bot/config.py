@@ -92,6 +92,8 @@ def config_from_env(environ=os.environ, default_env: str = "development") -> dic
                                                        DEFAULT_DESK_MINUTES_PER_TICKET, 1),
         # #7119 (救急安心センター) is offered only where the prefecture runs it.
         "FAQBOT_EMERGENCY_7119": _bool_setting(environ, "FAQBOT_EMERGENCY_7119", True),
+        # Production starts without FAQ entries or a search index only when this is set.
+        "FAQBOT_ALLOW_EMPTY": _bool_setting(environ, "FAQBOT_ALLOW_EMPTY", False),
         # Not from the environment: tests inject a clock (a callable returning an aware datetime).
         "FAQBOT_CLOCK": None,
         "LINE_READ_TIMEOUT": 10.0,

@@ -11,7 +11,6 @@ import os
 import sqlite3
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from bot.config import ConfigError, config_from_env

@@ -59,7 +59,8 @@ def test_production_refuses_a_short_salt_and_the_emulator(tmp_path):
 
 def test_production_app_has_no_emulator_and_no_stub(tmp_path):
     app = create_app(base_config(tmp_path, FAQBOT_ENV="production", LINE_CHANNEL_SECRET="sec",
-                                 LINE_CHANNEL_ACCESS_TOKEN="tok", FAQBOT_USER_HASH_SALT=GOOD_SALT))
+                                 LINE_CHANNEL_ACCESS_TOKEN="tok", FAQBOT_USER_HASH_SALT=GOOD_SALT,
+                                 FAQBOT_ALLOW_EMPTY=True))
     client = app.test_client()
     assert client.get("/").status_code == 404
     assert client.get("/line-api/_stub/messages").status_code == 404

@@ -348,7 +348,8 @@ def test_insecure_cookies_only_when_asked_for_development(app):
 
 
 PRODUCTION = dict(FAQBOT_ENV="production", LINE_CHANNEL_SECRET="sec", LINE_CHANNEL_ACCESS_TOKEN="tok",
-                  FAQBOT_USER_HASH_SALT="s" * 32, FAQBOT_CONSOLE_INSECURE_COOKIES=False)
+                  FAQBOT_USER_HASH_SALT="s" * 32, FAQBOT_CONSOLE_INSECURE_COOKIES=False,
+                  FAQBOT_ALLOW_EMPTY=True)  # no FAQ needed to check the console's settings
 
 
 def test_production_needs_a_secret_key_and_secure_cookies(tmp_path):

@@ -89,14 +89,19 @@ def health(url: str) -> dict:
     return requests.get(f"{url}/healthz", timeout=30).json()
 
 
-def assert_answered_from_lexical(url, db, stub_state, caplog, log_words: str):
+def answered_from_lexical(url, db, stub_state, caplog, log_words: str) -> str:
     event, text = ask(url, stub_state)
     assert APOLOGY not in text and "罹災証明書" in text
     row = exchange(db, event)
     assert row["degraded"] == 1 and row["decision"] in ("answer", "suggest")
     assert log_words in caplog.text
-    assert health(url) == {"status": "degraded"}  # no paths or exception text without a login
     return caplog.text
+
+
+def assert_answered_from_lexical(url, db, stub_state, caplog, log_words: str) -> str:
+    logged = answered_from_lexical(url, db, stub_state, caplog, log_words)
+    assert health(url) == {"status": "degraded"}  # no paths or exception text without a login
+    return logged
 
 
 class FailingEmbedder:
@@ -132,8 +137,11 @@ def test_embedding_backend_failing_mid_run(make_bot, seed_index, stub, caplog, e
 def test_index_missing(make_bot, tmp_path, stub, caplog):
     caplog.set_level(logging.INFO)
     url, db = make_bot(tmp_path / "no-index-here")
-    logged = assert_answered_from_lexical(url, db, stub[1], caplog, "search index unavailable")
-    assert "検索インデックスがありません" in logged
+    answered_from_lexical(url, db, stub[1], caplog, "search index unavailable")
+    assert "検索インデックスがありません" in caplog.text
+    # never built: not ready for traffic (a load balancer keeps waiting), and says nothing more
+    response = requests.get(f"{url}/healthz", timeout=30)
+    assert response.status_code == 503 and response.json() == {"status": "not-ready"}
 
 
 def _corrupt(build: Path, how: str) -> None:

@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from linebot.v3.messaging import (  # noqa: E402
+from linebot.v3.messaging import (
     ApiClient,
     BroadcastRequest,
     Configuration,
@@ -36,11 +30,11 @@ from linebot.v3.messaging import (  # noqa: E402
     ReplyMessageRequest,
     TextMessage,
 )
-from linebot.v3.messaging.exceptions import ApiException  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from linebot.v3.messaging.exceptions import ApiException
+from werkzeug.serving import make_server
 
 from bot.emulator.openapi import (
-    # noqa: E402 OpenApiSpec,
+   OpenApiSpec,
     default_spec_dir,
     load_messaging_spec,
     load_webhook_spec,
@@ -48,7 +42,7 @@ from bot.emulator.openapi import (
     validate_schema,
     validate_webhook_body,
 )
-from bot.emulator.stub import StubState, create_stub_app, get_stub_state  # noqa: E402
+from bot.emulator.stub import StubState, create_stub_app, get_stub_state
 
 SPEC_DIR = default_spec_dir()
 CLIENT_TIMEOUT = 0.3
