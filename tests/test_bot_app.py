@@ -102,16 +102,16 @@ def test_wsgi_entry_point_is_production_unless_told_otherwise(tmp_path):
 
 def test_production_never_generates_secrets_into_the_database(tmp_path):
     prod = dict(FAQBOT_ENV="production", LINE_CHANNEL_SECRET="sec", LINE_CHANNEL_ACCESS_TOKEN="tok",
-                FAQBOT_USER_HASH_SALT=GOOD_SALT)
+                FAQBOT_USER_HASH_SALT=GOOD_SALT, FAQBOT_ALLOW_EMPTY=True)
     create_app(base_config(tmp_path, **prod))
     assert rows(tmp_path / "faqbot.sqlite3", "SELECT * FROM bot_settings") == []
     assert rows(tmp_path / "faqbot.sqlite3", "SELECT * FROM console_settings") == []
 
 
 def test_healthz_says_the_status_only(tmp_path):
-    app = create_app(base_config(tmp_path))  # no index in tmp_path/index: degraded
+    app = create_app(base_config(tmp_path))  # no index in tmp_path/index: not ready
     response = app.test_client().get("/healthz")
-    assert response.get_json() == {"status": "degraded"}
+    assert response.status_code == 503 and response.get_json() == {"status": "not-ready"}
     assert str(tmp_path) not in response.get_data(as_text=True)
 
 
