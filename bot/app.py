@@ -18,7 +18,7 @@ from bot.desk.handoff import Handoff
 from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
 from bot.desk.tickets import TicketStore
-from bot.disaster import mode_reader
+from bot.disaster import DisasterModes
 from bot.line.claims import EventClaims
 from bot.line.client import LineSender
 from bot.line.handler import EventHandler
@@ -26,6 +26,7 @@ from bot.line.identity import UserHasher
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.services import EXTENSION_KEY, BotServices
+from bot.settings import SettingsStore
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
 from faq.store import FaqStore
@@ -74,16 +75,19 @@ def create_app(config: dict | None = None) -> Flask:
 def build_services(cfg) -> BotServices:
     """Every service of the bot, wired once from the configuration."""
     clock = cfg.get("FAQBOT_CLOCK") or SYSTEM_CLOCK
-    desk_clock = clock.now if isinstance(clock, Clock) else clock
+    if not isinstance(clock, Clock):
+        raise ConfigError("FAQBOT_CLOCK は faq.clock.Clock にしてください / FAQBOT_CLOCK must be a faq.clock.Clock")
     try:
         hours = desk_hours_from_config(cfg)
     except DeskHoursError as exc:
         raise ConfigError(str(exc)) from None
-    FaqStore.open(cfg["FAQBOT_DB"]).close()  # the knowledge base's tables exist before any event
+    FaqStore.open(cfg["FAQBOT_DB"], clock).close()  # the knowledge base's tables exist before any event
     database = BotDatabase(cfg["FAQBOT_DB"])
+    settings = SettingsStore(database, clock)
+    disaster = DisasterModes(settings, clock)
 
     def store_entries():
-        store = FaqStore.open(cfg["FAQBOT_DB"])
+        store = FaqStore.open(cfg["FAQBOT_DB"], clock)
         try:
             return store.list()
         finally:
@@ -91,22 +95,22 @@ def build_services(cfg) -> BotServices:
 
     searcher = Searcher(cfg["FAQBOT_INDEX_DIR"], make_embedder, search_config_from_env(),
                         lexical_fallback=store_entries)
-    exchanges = ExchangeLog(database)
-    hasher = UserHasher(database.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
+    exchanges = ExchangeLog(database, clock)
+    hasher = UserHasher(settings.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
     faqs = FaqDirectory(database.conn)
     sender = LineSender(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"],
                         read_timeout=float(cfg["LINE_READ_TIMEOUT"]))
-    tickets = TicketStore(database)
+    tickets = TicketStore(database, clock)
     desk = DeskService(tickets, sender, cfg["FAQBOT_DESK_PHONE"])
-    handoff = Handoff(tickets, database, faqs, hours, minutes_per_ticket=cfg["FAQBOT_DESK_MINUTES_PER_TICKET"],
+    handoff = Handoff(tickets, exchanges, faqs, hours, minutes_per_ticket=cfg["FAQBOT_DESK_MINUTES_PER_TICKET"],
                       desk_phone=cfg["FAQBOT_DESK_PHONE"], desk_hours_text=cfg["FAQBOT_DESK_HOURS"],
-                      clock=desk_clock)
-    services = BotServices(clock=clock, database=database, searcher=searcher, exchanges=exchanges,
+                      clock=clock)
+    services = BotServices(clock=clock, database=database, settings=settings, disaster=disaster, searcher=searcher, exchanges=exchanges,
                            tickets=tickets, desk=desk, handoff=handoff, sender=sender,
                            conversation=None, events=None)  # type: ignore[arg-type]
     services.conversation = Conversation(lambda: services.searcher, faqs, exchanges, hasher,
                                          cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
-                                         disaster_mode=mode_reader(database.conn),
+                                         disaster_mode=disaster.current,
                                          emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]))
     services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
     return services

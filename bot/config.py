@@ -75,7 +75,7 @@ def config_from_env(environ=os.environ) -> dict:
                                                        DEFAULT_DESK_MINUTES_PER_TICKET, 1),
         # #7119 (救急安心センター) is offered only where the prefecture runs it.
         "FAQBOT_EMERGENCY_7119": _bool_setting(environ, "FAQBOT_EMERGENCY_7119", True),
-        # Not from the environment: tests inject a clock (a callable returning an aware datetime).
+        # Not from the environment: tests inject a faq.clock.Clock (a FixedClock) so nothing depends on the hour.
         "FAQBOT_CLOCK": None,
         "LINE_READ_TIMEOUT": 10.0,
         # Staff console (bot/console): the session signing key (required in production), plain-http cookies

@@ -32,13 +32,15 @@ SESSION_COOKIE_NAME = "faqbot_console"
 def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
                     cache_factory: Callable) -> ConsoleServices:
     cfg = app.config
+    clock = bot.clock
     database = ConsoleDatabase(cfg["FAQBOT_DB"])
-    staff = StaffStore(database)
+    staff = StaffStore(database, clock)
     lifetime = timedelta(hours=cfg["FAQBOT_CONSOLE_SESSION_HOURS"])
     return ConsoleServices(
-        database=database, staff=staff, sessions=SessionStore(database, staff, lifetime.total_seconds()),
-        throttle=LoginThrottle(database), access_log=AccessLog(database), handled=HandledQueries(database),
-        rebuilder=IndexRebuilder(database, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
+        database=database, staff=staff, sessions=SessionStore(database, staff, lifetime.total_seconds(), clock),
+        throttle=LoginThrottle(database, clock=clock), access_log=AccessLog(database, clock),
+        handled=HandledQueries(database, clock),
+        rebuilder=IndexRebuilder(bot.settings, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
                                  cache_factory),
         bot=bot)
 
@@ -50,7 +52,7 @@ def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache
     services = create_services(app, bot, embedder_factory, cache_factory)
     app.extensions[EXTENSION_KEY] = services
     cfg = app.config
-    app.secret_key = services.database.secret_key(cfg["FAQBOT_SECRET_KEY"])
+    app.secret_key = bot.settings.console_secret_key(cfg["FAQBOT_SECRET_KEY"])
     app.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_COOKIE_PATH=URL_PREFIX,

@@ -324,7 +324,6 @@ class Conversation:
               **fields) -> Reply:
         lead = list(lead or [])
         x = self._record(turn, kind="desk", decision="desk", parent_id=parent, reason=trigger, **fields)
-        self.exchanges.request_desk(turn.chat, parent if parent is not None else x)
         if fields.get("pii_masked") and phrases.PERSONAL_DATA_NOTE not in lead:
             lead.append(phrases.PERSONAL_DATA_NOTE)
         if self.handoff is not None and turn.one_to_one:

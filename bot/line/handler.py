@@ -7,7 +7,7 @@ import uuid
 
 from bot.conversation.conversation import Conversation, Reply
 from bot.line.claims import EventClaims
-from bot.line.client import LineReplier
+from bot.line.client import LineSender
 from bot.records.exchanges import ExchangeLog
 
 log = logging.getLogger(__name__)
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 class EventHandler:
     def __init__(self, conversation: Conversation, claims: EventClaims, exchanges: ExchangeLog,
-                 replier: LineReplier):
+                 replier: LineSender):
         self.conversation = conversation
         self.claims = claims
         self.exchanges = exchanges

@@ -16,7 +16,6 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     TextMessage,
-    URIAction,
 )
 
 from bot.line.postback import POSTBACK_DATA_MAX, Postback
@@ -103,10 +102,6 @@ def postback_action(label: str, postback: Postback, display_text: str | None = N
 
 def message_action(label: str, text: str) -> MessageAction:
     return MessageAction(label=truncate(label, LABEL_MAX), text=truncate(text, ACTION_TEXT_MAX))
-
-
-def uri_action(label: str, uri: str) -> URIAction:
-    return URIAction(label=truncate(label, LABEL_MAX), uri=uri)
 
 
 def quick_reply(actions: Sequence) -> QuickReply | None:

@@ -5,9 +5,7 @@ from flask import Blueprint, request
 
 from bot.console.charts import Series, bar_chart, percent_chart
 from bot.console.reports import build_dashboard
-from bot.console.timeutil import today_jst
-from bot.console.views.common import bot_conn, faq_db_path, render
-from faq.store import FaqStore
+from bot.console.views.common import bot_conn, clock, faq_store, render
 
 bp = Blueprint("dashboard", __name__)
 
@@ -18,12 +16,12 @@ PERIODS = (14, 30)
 def overview():
     days = request.args.get("days", "14")
     days = int(days) if days in {str(p) for p in PERIODS} else PERIODS[0]
-    store = FaqStore.open(faq_db_path())
+    store = faq_store()
     try:
         titles = {e.id: e.question for e in store.list(include_inactive=True)}
     finally:
         store.close()
-    board = build_dashboard(bot_conn(), today_jst(), days, titles)
+    board = build_dashboard(bot_conn(), clock().japan_today(), days, titles)
     labels = [f"{d.day.month}/{d.day.day}" for d in board.days]
     charts = {
         "questions": bar_chart("日ごとの質問数（回答・もしかして・職員へ）", labels, [
