@@ -29,6 +29,10 @@ class SettingsStore:
         """This thread's connection (readers that must not open one per call use it directly)."""
         return self.database.conn()
 
+    def close(self) -> None:
+        """Close this thread's connection (a finished background thread)."""
+        self.database.close()
+
     def get(self, key: str, default: str | None = None) -> str | None:
         row = self.conn().execute("SELECT value FROM bot_settings WHERE key = ?", [key]).fetchone()
         return row[0] if row else default

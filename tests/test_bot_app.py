@@ -17,6 +17,7 @@ from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
 from bot.line.claims import EventClaims
 from bot.services import bot_services
+from bot.settings import SettingsStore
 from bot.storage import BotDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,10 +86,10 @@ def test_without_a_channel_secret_the_webhook_refuses_everything(tmp_path):
 
 
 def test_development_salt_is_generated_once_and_kept(tmp_path):
-    first = BotDatabase(tmp_path / "faqbot.sqlite3").user_hash_salt("")
-    second = BotDatabase(tmp_path / "faqbot.sqlite3").user_hash_salt("")
+    first = SettingsStore(BotDatabase(tmp_path / "faqbot.sqlite3")).user_hash_salt("")
+    second = SettingsStore(BotDatabase(tmp_path / "faqbot.sqlite3")).user_hash_salt("")
     assert first == second and len(first) == 64
-    assert BotDatabase(tmp_path / "faqbot.sqlite3").user_hash_salt("configured") == "configured"
+    assert SettingsStore(BotDatabase(tmp_path / "faqbot.sqlite3")).user_hash_salt("configured") == "configured"
 
 
 def test_make_run_uses_the_emulator_only_without_credentials():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from line_testkit import database_bytes, rows
 from bot.config import ConfigError
 from bot.console.staff import MIN_PASSWORD_CHARS, StaffError
 from bot.console.throttle import LoginThrottle
+from faq.clock import FixedClock
 
 SECRET_TEXT = "秘密の相談内容ABC"
 # Every console route (besides the login form and the static files); a new route must be added here.
@@ -222,14 +224,14 @@ def test_many_failures_from_one_address_lock_that_address(app):
 
 
 def test_the_lock_ends_after_the_lock_time(app):
-    now = [1_000_000.0]
-    throttle = LoginThrottle(services(app).database, lock_seconds=900, clock=lambda: now[0])
+    clock = FixedClock(datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc))
+    throttle = LoginThrottle(services(app).database, lock_seconds=900, clock=clock)
     for _ in range(5):
         throttle.failed("yamada", "10.0.0.1")
     assert throttle.check("yamada", "10.0.0.2").locked
-    now[0] += 899
+    clock.advance(seconds=899)
     assert throttle.check("yamada", "10.0.0.2").locked
-    now[0] += 2
+    clock.advance(seconds=2)
     assert not throttle.check("yamada", "10.0.0.2").locked
     throttle.failed("yamada", "10.0.0.1")
     assert not throttle.check("yamada", "10.0.0.1").locked  # old failures have aged out

@@ -80,7 +80,7 @@ class IndexRebuilder:
                 self._set_status("failed", f"検索インデックスを更新できませんでした（{type(exc).__name__}）。"
                                            "以前のインデックスのまま動いています")
             finally:
-                self.database.close()
+                self.settings.close()  # this thread's connection
             with self._lock:
                 if not self._again:
                     return
