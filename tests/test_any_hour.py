@@ -6,6 +6,7 @@ catch a test or a module that still reads the real clock.
 The time-sensitive tests are the desk hours and handoff, disaster mode, the console's "today" pages
 (unanswered, dashboard, ticket queue), the login lockout, settings history and the retention purge.
 ``faketime`` is a test requirement (``apt-get install faketime``); without it this test fails.
+The whole suite can be run the same way (see docs/ARCHITECTURE.md, "faq/clock.py").
 """
 from __future__ import annotations
 
@@ -58,8 +59,11 @@ def _faketime() -> str:
 
 def _env() -> dict[str, str]:
     # TZ=UTC: faketime reads the start moment in local time. Monotonic time stays real, so timeouts
-    # and servers' waits behave; started processes (gunicorn, scripts) inherit the faked clock.
-    return dict(os.environ, TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1", OMP_NUM_THREADS="1")
+    # and servers' waits behave; started processes (gunicorn, scripts) inherit the faked clock and the
+    # time.sleep work-around in tests/faketime/sitecustomize.py (see there).
+    shim = str(ROOT / "tests" / "faketime")
+    path = os.pathsep.join(p for p in (shim, os.environ.get("PYTHONPATH", "")) if p)
+    return dict(os.environ, TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1", OMP_NUM_THREADS="1", PYTHONPATH=path)
 
 
 @pytest.mark.parametrize("moment, meaning", MOMENTS, ids=["0500-jst", "holiday-2359-jst"])
