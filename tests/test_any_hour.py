@@ -6,7 +6,7 @@ catch a test or a module that still reads the real clock.
 The time-sensitive tests are the desk hours and handoff, disaster mode, the console's "today" pages
 (unanswered, dashboard, ticket queue), the login lockout, settings history and the retention purge.
 ``faketime`` is a test requirement (``apt-get install faketime``); without it this test fails.
-The whole suite can be run the same way (see docs/ARCHITECTURE.md, "faq/clock.py").
+The whole suite can be run the same way (the command is in docs/ARCHITECTURE.md, under clock.py).
 """
 from __future__ import annotations
 
