@@ -105,8 +105,8 @@ def build_services(cfg) -> BotServices:
     handoff = Handoff(tickets, exchanges, faqs, hours, minutes_per_ticket=cfg["FAQBOT_DESK_MINUTES_PER_TICKET"],
                       desk_phone=cfg["FAQBOT_DESK_PHONE"], desk_hours_text=cfg["FAQBOT_DESK_HOURS"],
                       clock=clock)
-    services = BotServices(clock=clock, database=database, settings=settings, disaster=disaster, searcher=searcher, exchanges=exchanges,
-                           tickets=tickets, desk=desk, handoff=handoff, sender=sender,
+    services = BotServices(clock=clock, database=database, settings=settings, disaster=disaster,
+                           searcher=searcher, exchanges=exchanges, tickets=tickets, desk=desk, handoff=handoff, sender=sender,
                            conversation=None, events=None)  # type: ignore[arg-type]
     services.conversation = Conversation(lambda: services.searcher, faqs, exchanges, hasher,
                                          cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,

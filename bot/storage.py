@@ -10,9 +10,11 @@ about it, and other code goes through that module's methods, never its own SQL:
 - ``bot_broadcasts``: :mod:`bot.records.broadcasts`
 - ``console_*``: their store in :mod:`bot.console` (staff, sessions, throttle, access_log, unanswered)
 
-Two exceptions, both deletion or read-only: :mod:`bot.records.retention` deletes old rows of every
-conversation table in one transaction, and the console's reports (:mod:`bot.console.reports`,
-:mod:`bot.console.unanswered`) read ``bot_exchanges`` and ``bot_tickets`` read-only for statistics.
+Three exceptions, each a deletion or read-only: :mod:`bot.records.retention` deletes old rows of every
+conversation table in one transaction; :mod:`bot.console.staff` ends an account's ``console_sessions``
+in the same transaction as its password reset or disabling; and the console's reports
+(:mod:`bot.console.reports`, :mod:`bot.console.unanswered`) read ``bot_exchanges`` and ``bot_tickets``
+read-only for statistics.
 """
 from __future__ import annotations
 

@@ -202,7 +202,8 @@ class FaqStore:
         with transaction(self.db):
             before = self.get(entry_id)
             if before.active != active:
-                self._write(before, replace(before, active=active), "restore" if active else "remove", actor, self.clock.now_iso())
+                self._write(before, replace(before, active=active), "restore" if active else "remove", actor,
+                            self.clock.now_iso())
         return self.get(entry_id)
 
     def remove(self, entry_id: str, actor: str) -> FaqEntry:
