@@ -39,9 +39,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import click
-import requests
-
 import loadkit as lk  # benchmarks/ is the script's own directory
+import requests
 
 TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 50.0, 300.0, 1024.0
 

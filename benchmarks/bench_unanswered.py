@@ -25,8 +25,7 @@ from pathlib import Path
 
 from bot.app import create_app
 from bot.console.services import console_services
-from bot.console.timeutil import today_jst
-from faq.clock import JAPAN, to_iso
+from faq.clock import JAPAN, SYSTEM_CLOCK, to_iso
 
 PASSWORD = "correct horse battery staple"
 
@@ -36,7 +35,7 @@ def fill(db_path: str, rows: int, chars: int, alphabet: int, seed: int = 1) -> N
     pool = [chr(c) for c in range(0x4E00, 0x9FFF)]
     if alphabet:
         pool = pool[:alphabet]
-    base = datetime.combine(today_jst() - timedelta(days=1), day_time(0, 0), JAPAN)  # inside the default range
+    base = datetime.combine(SYSTEM_CLOCK.japan_today() - timedelta(days=1), day_time(0, 0), JAPAN)  # inside the default range
     conn = sqlite3.connect(db_path)
     conn.executemany(
         "INSERT INTO bot_exchanges (created_at, user_hash, source_type, kind, query, decision) "

@@ -30,6 +30,7 @@ from bot.emulator.loadkit import (  # noqa: F401 - the servers, used by bench_lo
     start_stub,
     warm_workers,
 )
+
 DATA_DIR = ROOT / "var" / "bench-load"
 STAND_IN_ABOVE = 20_000          # above this many entries the FAQ side is embedded by HashEmbedder
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -17,7 +17,7 @@ from bot.desk.handoff import Handoff
 from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
 from bot.desk.tickets import TicketStore
-from bot.disaster import mode_reader
+from bot.disaster import DisasterModes
 from bot.disaster_support import build_disaster_support
 from bot.faq_directory import FaqDirectory
 from bot.line.claims import EventClaims
@@ -27,6 +27,7 @@ from bot.line.identity import UserHasher
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.services import EXTENSION_KEY, BotServices
+from bot.settings import SettingsStore
 from bot.startup import prepare_in_background, require_knowledge_base
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
@@ -98,16 +99,19 @@ def _active_entries(db_path: str) -> int:
 def build_services(cfg) -> BotServices:
     """Every service of the bot, wired once from the configuration."""
     clock = cfg.get("FAQBOT_CLOCK") or SYSTEM_CLOCK
-    desk_clock = clock.now if isinstance(clock, Clock) else clock
+    if not isinstance(clock, Clock):
+        raise ConfigError("FAQBOT_CLOCK は faq.clock.Clock にしてください / FAQBOT_CLOCK must be a faq.clock.Clock")
     try:
         hours = desk_hours_from_config(cfg)
     except DeskHoursError as exc:
         raise ConfigError(str(exc)) from None
-    FaqStore.open(cfg["FAQBOT_DB"]).close()  # the knowledge base's tables exist before any event
+    FaqStore.open(cfg["FAQBOT_DB"], clock).close()  # the knowledge base's tables exist before any event
     database = BotDatabase(cfg["FAQBOT_DB"])
+    settings = SettingsStore(database, clock)
+    disaster = DisasterModes(settings, clock)
 
     def store_entries():
-        store = FaqStore.open(cfg["FAQBOT_DB"])
+        store = FaqStore.open(cfg["FAQBOT_DB"], clock)
         try:
             return store.list()
         finally:
@@ -115,26 +119,26 @@ def build_services(cfg) -> BotServices:
 
     searcher = Searcher(cfg["FAQBOT_INDEX_DIR"], make_embedder, search_config_from_env(),
                         lexical_fallback=store_entries)
-    exchanges = ExchangeLog(database)
+    exchanges = ExchangeLog(database, clock)
     if is_production(cfg) and not cfg["FAQBOT_USER_HASH_SALT"]:  # never generated into the database
         raise ConfigError("本番モードでは FAQBOT_USER_HASH_SALT の設定が必要です / FAQBOT_USER_HASH_SALT is required in production")
-    hasher = UserHasher(database.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
+    hasher = UserHasher(settings.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
     faqs = FaqDirectory(database.conn)
     sender = LineSender(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"],
                         read_timeout=float(cfg["LINE_READ_TIMEOUT"]))
-    tickets = TicketStore(database)
+    tickets = TicketStore(database, clock)
     desk = DeskService(tickets, sender, cfg["FAQBOT_DESK_PHONE"])
-    handoff = Handoff(tickets, database, faqs, hours, minutes_per_ticket=cfg["FAQBOT_DESK_MINUTES_PER_TICKET"],
+    handoff = Handoff(tickets, exchanges, faqs, hours, minutes_per_ticket=cfg["FAQBOT_DESK_MINUTES_PER_TICKET"],
                       desk_phone=cfg["FAQBOT_DESK_PHONE"], desk_hours_text=cfg["FAQBOT_DESK_HOURS"],
-                      clock=desk_clock)
-    services = BotServices(clock=clock, database=database, searcher=searcher, exchanges=exchanges,
-                           tickets=tickets, desk=desk, handoff=handoff, sender=sender,
+                      clock=clock)
+    services = BotServices(clock=clock, database=database, settings=settings, disaster=disaster,
+                           searcher=searcher, exchanges=exchanges, tickets=tickets, desk=desk, handoff=handoff, sender=sender,
                            conversation=None, events=None)  # type: ignore[arg-type]
-    services.support = build_disaster_support(cfg["FAQBOT_DB"], clock if isinstance(clock, Clock) else SYSTEM_CLOCK,
+    services.support = build_disaster_support(cfg["FAQBOT_DB"], clock,
                                               faq_exists=lambda faq_id: faqs.get(faq_id) is not None)
     services.conversation = Conversation(lambda: services.searcher, faqs, exchanges, hasher,
                                          cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
-                                         disaster_mode=mode_reader(database.conn),
+                                         disaster_mode=disaster.current,
                                          emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]),
                                          support=services.support)
     services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)

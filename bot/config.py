@@ -94,7 +94,7 @@ def config_from_env(environ=os.environ, default_env: str = "development") -> dic
         "FAQBOT_EMERGENCY_7119": _bool_setting(environ, "FAQBOT_EMERGENCY_7119", True),
         # Production starts without FAQ entries or a search index only when this is set.
         "FAQBOT_ALLOW_EMPTY": _bool_setting(environ, "FAQBOT_ALLOW_EMPTY", False),
-        # Not from the environment: tests inject a clock (a callable returning an aware datetime).
+        # Not from the environment: tests inject a faq.clock.Clock (a FixedClock) so nothing depends on the hour.
         "FAQBOT_CLOCK": None,
         "LINE_READ_TIMEOUT": 10.0,
         # Staff console (bot/console): the session signing key (required in production), plain-http cookies

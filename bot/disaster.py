@@ -1,9 +1,10 @@
-"""24-hour disaster-support mode, stored in the FAQ database's settings.
+"""24-hour disaster-support mode, one setting in ``bot_settings`` (:mod:`bot.settings`).
 
-``faqctl disaster on|off|status`` and the staff console both go through
-:func:`set_disaster_mode`; every gunicorn worker reads the setting per event with
-:func:`read_disaster_mode` (one indexed SELECT), so a change takes effect at once.
-The last changes are kept in the same setting so that staff can see who switched what.
+:class:`DisasterModes` is the only way to read or switch it: ``faqctl disaster on|off|status``
+and the staff console switch it with :meth:`DisasterModes.set`; every gunicorn worker reads it per
+event with :meth:`DisasterModes.current` (one indexed SELECT on the worker's own connection), so a
+change takes effect at once. The last changes are kept in the same setting so that staff can see
+who switched what.
 """
 from __future__ import annotations
 
@@ -11,17 +12,14 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
-import sqlite_utils
-
-from bot.storage import utc_now_iso
-from faq.store import FaqStore
+from bot.settings import DISASTER_MODE, SettingsStore
+from bot.storage import BotDatabase
+from faq.clock import SYSTEM_CLOCK, Clock
 from faq.text import normalize_query
 
 log = logging.getLogger(__name__)
 
-SETTING_KEY = "disaster_mode"
 HISTORY_MAX = 30
 NAME_MAX = 40
 BY_MAX = 40
@@ -57,62 +55,8 @@ def _from_json(raw: str | None) -> DisasterMode:
         return OFF
 
 
-def read_disaster_mode(db_path: str | Path) -> DisasterMode:
-    store = FaqStore.open(db_path)
-    try:
-        return _from_json(store.get_setting(SETTING_KEY))
-    finally:
-        store.close()
-
-
-def disaster_history(db_path: str | Path) -> list[dict]:
-    """The last changes, newest first: {"at", "by", "active", "name", "desk_24h"}."""
-    store = FaqStore.open(db_path)
-    try:
-        raw = store.get_setting(SETTING_KEY)
-    finally:
-        store.close()
-    return list(reversed(_history_items(raw)))
-
-
 def clean_name(name: str) -> str:
     return normalize_query(name or "")
-
-
-def set_disaster_mode(db_path: str | Path, *, active: bool, name: str = "", desk_24h: bool = True,
-                      by: str) -> DisasterMode:
-    """Raises ValueError (Japanese message) when turning on without a name."""
-    by = normalize_query(by or "")
-    if not by:
-        raise ValueError("操作した職員名を指定してください / staff name is required")
-    if len(by) > BY_MAX:
-        raise ValueError(f"職員名は{BY_MAX}文字以内にしてください / staff name too long")
-    name = clean_name(name)
-    if active and not name:
-        raise ValueError("災害名を指定してください（例: 令和8年台風10号） / a disaster name is required")
-    if len(name) > NAME_MAX:
-        raise ValueError(f"災害名は{NAME_MAX}文字以内にしてください（{len(name)}文字） / name too long")
-    now = utc_now_iso()
-    store = FaqStore.open(db_path)
-    try:
-        raw = store.get_setting(SETTING_KEY)
-        current = _from_json(raw)
-        if active:
-            # switching on again (e.g. renaming) keeps the original start time
-            since = current.since if current.active else now
-            mode = DisasterMode(True, name, since, bool(desk_24h), by)
-        else:
-            mode = DisasterMode(False, "", None, False, by)
-        history = _history_items(raw)
-        history.append({"at": now, "by": by, "active": mode.active, "name": mode.name or current.name,
-                        "desk_24h": mode.desk_24h})
-        # the mode and its history in one setting: one write, they never disagree
-        store.set_setting(SETTING_KEY, json.dumps(dict(asdict(mode), history=history[-HISTORY_MAX:]),
-                                                  ensure_ascii=False))
-    finally:
-        store.close()
-    log.info("disaster mode %s by staff", "on" if mode.active else "off")
-    return mode
 
 
 def _history_items(raw: str | None) -> list:
@@ -124,16 +68,77 @@ def _history_items(raw: str | None) -> list:
     return items if isinstance(items, list) else []
 
 
-def mode_reader(conn: Callable[[], sqlite_utils.Database]):
-    """A per-event reader for the bot, on the worker's own per-thread connection (one SELECT, no
-    connection opened per event); on a database error it keeps the last mode it read."""
-    last = [OFF]
+@dataclass(frozen=True)
+class HistoryItem:
+    """One switch, for staff: when (stored UTC), who, and what it was switched to."""
+    at: str | None
+    by: str | None
+    active: bool
+    name: str
+    desk_24h: bool
 
-    def read() -> DisasterMode:
+
+class DisasterModes:
+    def __init__(self, settings: SettingsStore, clock: Clock = SYSTEM_CLOCK):
+        self.settings = settings
+        self.clock = clock
+        self._last = OFF
+
+    @classmethod
+    def open(cls, db_path: str | Path, clock: Clock = SYSTEM_CLOCK) -> "DisasterModes":
+        """For tools that hold no services (faqctl): on the database at ``db_path``."""
+        return cls(SettingsStore(BotDatabase(db_path), clock), clock)
+
+    def current(self) -> DisasterMode:
+        """The mode now, read per event; on a database error the last mode read (answers go on)."""
         try:
-            row = conn().execute("SELECT value FROM settings WHERE key = ?", [SETTING_KEY]).fetchone()
-            last[0] = _from_json(row[0] if row else None)
+            self._last = _from_json(self.settings.get(DISASTER_MODE))
         except Exception:  # noqa: BLE001 - a failed read must not stop answers
             log.exception("could not read the disaster mode; keeping the last known one")
-        return last[0]
-    return read
+        return self._last
+
+    __call__ = current  # the conversation's ``disaster_mode=`` callable
+
+    def history(self) -> list[HistoryItem]:
+        """The last changes, newest first."""
+        items = []
+        for item in reversed(_history_items(self.settings.get(DISASTER_MODE))):
+            if isinstance(item, dict):
+                items.append(HistoryItem(item.get("at"), item.get("by"), bool(item.get("active")),
+                                         str(item.get("name") or ""), bool(item.get("desk_24h"))))
+        return items
+
+    def set(self, *, active: bool, name: str = "", desk_24h: bool = True, by: str) -> DisasterMode:
+        """Switch on (or rename) or off; raises ValueError (Japanese first) on a bad name and changes nothing."""
+        by = normalize_query(by or "")
+        if not by:
+            raise ValueError("操作した職員名を指定してください / staff name is required")
+        if len(by) > BY_MAX:
+            raise ValueError(f"職員名は{BY_MAX}文字以内にしてください / staff name too long")
+        name = clean_name(name)
+        if active and not name:
+            raise ValueError("災害名を指定してください（例: 令和8年台風10号） / a disaster name is required")
+        if len(name) > NAME_MAX:
+            raise ValueError(f"災害名は{NAME_MAX}文字以内にしてください（{len(name)}文字） / name too long")
+        now = self.clock.now_iso()
+        result: list[DisasterMode] = []
+
+        def change(raw: str | None) -> str:
+            current = _from_json(raw)
+            if active:
+                # switching on again (e.g. renaming) keeps the original start time
+                since = current.since if current.active else now
+                mode = DisasterMode(True, name, since, bool(desk_24h), by)
+            else:
+                mode = DisasterMode(False, "", None, False, by)
+            history = _history_items(raw)
+            history.append({"at": now, "by": by, "active": mode.active, "name": mode.name or current.name,
+                            "desk_24h": mode.desk_24h})
+            result.append(mode)
+            # the mode and its history in one setting: one write, they never disagree
+            return json.dumps(dict(asdict(mode), history=history[-HISTORY_MAX:]), ensure_ascii=False)
+
+        self.settings.update(DISASTER_MODE, change)
+        self._last = result[0]
+        log.info("disaster mode %s by staff", "on" if result[0].active else "off")
+        return result[0]

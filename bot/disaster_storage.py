@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from faq.db import ComponentDatabase
+from bot.storage import ComponentDatabase
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:

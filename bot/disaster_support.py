@@ -12,11 +12,11 @@ from bot.conversation.decision import Decision
 from bot.conversation.turn import Turn, Utterance
 from bot.disaster_storage import DisasterDatabase
 from bot.navigator.flow import NavigatorFlow
+from bot.navigator.source import CatalogueSource
 from bot.navigator.state import NavigatorStore
 from bot.shelters.flow import ShelterFlow
 from bot.shelters.store import ShelterStore
 from faq.clock import Clock
-from bot.navigator.source import CatalogueSource
 from faq.support_programmes import DEFAULT_PATH
 
 

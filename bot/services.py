@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # types only: the services are built in bot.app
     from bot.conversation.conversation import Conversation
     from bot.desk.handoff import Handoff
-    from bot.disaster_support import DisasterSupport
     from bot.desk.service import DeskService
     from bot.desk.tickets import TicketStore
+    from bot.disaster import DisasterModes
+    from bot.disaster_support import DisasterSupport
     from bot.line.client import LineSender
     from bot.line.handler import EventHandler
     from bot.records.exchanges import ExchangeLog
+    from bot.settings import SettingsStore
     from bot.storage import BotDatabase
     from faq.clock import Clock
     from index.search import Searcher
@@ -27,6 +29,8 @@ EXTENSION_KEY = "faqbot"
 class BotServices:
     clock: Clock
     database: BotDatabase
+    settings: SettingsStore
+    disaster: DisasterModes
     searcher: Searcher          # replaceable (tests swap in a failing one); read through this object
     exchanges: ExchangeLog
     tickets: TicketStore

@@ -1,14 +1,34 @@
-"""The bot's tables in the shared SQLite database (component "bot") and per-thread connections."""
+"""The bot's tables in the shared SQLite database (component "bot") and per-thread connections.
+
+One owner per table: every table has exactly one module that writes it and answers questions
+about it, and other code goes through that module's methods, never its own SQL:
+
+- ``bot_settings``: :mod:`bot.settings` (``SettingsStore``; disaster mode, secrets, index-build status)
+- ``bot_processed_events``: :mod:`bot.line.claims`
+- ``bot_exchanges``, ``bot_users``: :mod:`bot.records.exchanges` (``ExchangeLog``)
+- ``bot_tickets``, ``bot_ticket_messages``: :mod:`bot.desk.tickets` (``TicketStore``)
+- ``bot_broadcasts``: :mod:`bot.records.broadcasts`
+- ``console_*``: their store in :mod:`bot.console` (staff, sessions, throttle, access_log, unanswered)
+
+Three exceptions, each a deletion or read-only: :mod:`bot.records.retention` deletes old rows of every
+conversation table in one transaction; :mod:`bot.console.staff` ends an account's ``console_sessions``
+in the same transaction as its password reset or disabling; and the console's reports
+(:mod:`bot.console.reports`, :mod:`bot.console.unanswered`) read ``bot_exchanges`` and ``bot_tickets``
+read-only for statistics.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
 
 import sqlite_utils
 
-from faq.db import ComponentDatabase
+from faq.db import Migration, migrate, open_db
 
 COMPONENT = "bot"
-SALT_SETTING = "user_hash_salt"
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -106,17 +126,64 @@ def _create_v2(db: sqlite_utils.Database) -> None:
         updated_at TEXT NOT NULL)""")
 
 
-MIGRATIONS = [_create_v1, _create_v2]
+def _tables(db: sqlite_utils.Database) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
 
 
-def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+def _create_v3(db: sqlite_utils.Database) -> None:
+    """One settings table: ``bot_settings`` gains ``updated_at`` and takes over the rows of the FAQ
+    database's ``settings`` (disaster mode) and of ``console_settings`` (session key, index-build
+    status), which are dropped; the never-read ``bot_handoff_requests`` goes too. Fresh databases
+    never create the old tables (their migrations no longer do), hence the guards."""
+    db.execute("ALTER TABLE bot_settings ADD COLUMN updated_at TEXT NOT NULL DEFAULT ''")
+    tables = _tables(db)
+    if "settings" in tables:
+        db.execute("INSERT OR REPLACE INTO bot_settings (key, value, updated_at) "
+                   "SELECT key, value, updated_at FROM settings")
+        db.execute("DROP TABLE settings")
+    if "console_settings" in tables:
+        db.execute("INSERT OR REPLACE INTO bot_settings (key, value, updated_at) "
+                   "SELECT key, value, '' FROM console_settings")
+        db.execute("DROP TABLE console_settings")
+    if "bot_handoff_requests" in tables:
+        db.execute("DROP TABLE bot_handoff_requests")
+
+
+MIGRATIONS = [_create_v1, _create_v2, _create_v3]
+
+
+class ComponentDatabase:
+    """One component's tables in the shared database, with one connection per thread (SQLite
+    connections must not be shared mid-transaction); the schema is migrated on first open."""
+
+    COMPONENT: str = ""
+    MIGRATIONS: list[Migration] = []
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            migrate(self.conn(), self.COMPONENT, self.MIGRATIONS)
+        except sqlite3.OperationalError:
+            # Several gunicorn workers starting on a new database: another one migrated first.
+            time.sleep(0.2)
+            migrate(self.conn(), self.COMPONENT, self.MIGRATIONS)
+
+    def conn(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = open_db(self.path)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
 
 
 class BotDatabase(ComponentDatabase):
     COMPONENT = COMPONENT
     MIGRATIONS = MIGRATIONS
-
-    def user_hash_salt(self, configured: str) -> str:
-        """The configured salt, or (development) one generated once and kept in the database."""
-        return configured or self.generated_secret("bot_settings", SALT_SETTING)

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
-import threading
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -87,42 +84,3 @@ class transaction:
     def __exit__(self, exc_type, exc, tb):
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
-
-
-class ComponentDatabase:
-    """One component's tables in the shared database, with one connection per thread (SQLite
-    connections must not be shared mid-transaction); the schema is migrated on first open."""
-
-    COMPONENT: str = ""
-    MIGRATIONS: list[Migration] = []
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        self._local = threading.local()
-        try:
-            migrate(self.conn(), self.COMPONENT, self.MIGRATIONS)
-        except sqlite3.OperationalError:
-            # Several gunicorn workers starting on a new database: another one migrated first.
-            time.sleep(0.2)
-            migrate(self.conn(), self.COMPONENT, self.MIGRATIONS)
-
-    def conn(self) -> sqlite_utils.Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = open_db(self.path)
-            self._local.db = db
-        return db
-
-    def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
-
-    def generated_secret(self, table: str, key: str) -> str:
-        """A random secret created once and kept in `table` (key/value), shared by all workers; for
-        development, where no secret is configured."""
-        db = self.conn()
-        db.execute(f"INSERT OR IGNORE INTO {table} (key, value) VALUES (?, ?)", [key, secrets.token_hex(32)])
-        return db.execute(f"SELECT value FROM {table} WHERE key = ?", [key]).fetchone()[0]

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
+from .clock import SYSTEM_CLOCK, Clock
 from .db import migrate, open_db, transaction
 from .model import CATEGORIES, FaqEntry
 from .validate import Problem, ValidationError, validate_record
@@ -37,14 +37,11 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         after TEXT,
         undone_by INTEGER)""")
     db.execute("CREATE INDEX faq_history_entry ON faq_history(entry_id, id)")
-    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)")
+    # (A key/value table "settings" was created here once; the bot's settings migration moves its
+    # rows to bot_settings and drops it.)
 
 
 MIGRATIONS = [_create_v1]
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -94,13 +91,14 @@ def _same_content(a: FaqEntry, b: FaqEntry) -> bool:
 class FaqStore:
     """Python API behind `faqctl`; every write is one transaction with a history row."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, clock: Clock = SYSTEM_CLOCK):
         self.db = db
+        self.clock = clock
         migrate(db, "faq", MIGRATIONS)
 
     @classmethod
-    def open(cls, path: str | Path) -> "FaqStore":
-        return cls(open_db(path))
+    def open(cls, path: str | Path, clock: Clock = SYSTEM_CLOCK) -> "FaqStore":
+        return cls(open_db(path), clock)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -144,11 +142,6 @@ class FaqStore:
             self.get(entry_id)  # NotFound for an unknown id
         return items
 
-    def content_version(self) -> str:
-        """Changes whenever any entry changes; lets the index notice it is stale."""
-        n, last = self.db.execute("SELECT count(*), max(id) FROM faq_history").fetchone()
-        return f"{n}:{last}"
-
     # -- writing ---------------------------------------------------------
     def _current(self, entry_id: str) -> FaqEntry | None:
         try:
@@ -190,7 +183,7 @@ class FaqStore:
             if self._current(entry.id) is not None:
                 raise ValidationError([Problem("入力", "", "id", f"IDが既にあります: {entry.id}",
                                                f"id already exists: {entry.id}")])
-            self._write(None, entry, "create", actor, now_iso())
+            self._write(None, entry, "create", actor, self.clock.now_iso())
         return self.get(entry.id)
 
     def edit(self, entry_id: str, actor: str, **changes) -> FaqEntry:
@@ -202,14 +195,15 @@ class FaqStore:
             after = self._validated(replace(before, **changes))
             if _same_content(before, after):
                 return before
-            self._write(before, after, "update", actor, now_iso())
+            self._write(before, after, "update", actor, self.clock.now_iso())
         return self.get(entry_id)
 
     def _set_active(self, entry_id: str, active: bool, actor: str) -> FaqEntry:
         with transaction(self.db):
             before = self.get(entry_id)
             if before.active != active:
-                self._write(before, replace(before, active=active), "restore" if active else "remove", actor, now_iso())
+                self._write(before, replace(before, active=active), "restore" if active else "remove", actor,
+                            self.clock.now_iso())
         return self.get(entry_id)
 
     def remove(self, entry_id: str, actor: str) -> FaqEntry:
@@ -233,7 +227,7 @@ class FaqStore:
                                                f"nothing to undo for {entry_id}")])
             history_id, before_json, after_json = row
             current = self._current(entry_id) or _entry_from_json(after_json)
-            undo_id = self._write(current, _entry_from_json(before_json), "undo", actor, now_iso())
+            undo_id = self._write(current, _entry_from_json(before_json), "undo", actor, self.clock.now_iso())
             self.db.execute("UPDATE faq_history SET undone_by = ? WHERE id = ?", [undo_id, history_id])
         return self._current(entry_id)
 
@@ -241,7 +235,7 @@ class FaqStore:
                        progress=None) -> ImportReport:
         """All-or-nothing: one transaction; `replace_all` deactivates entries missing from the file."""
         added = updated = unchanged = deactivated = 0
-        at = now_iso()
+        at = self.clock.now_iso()
         with transaction(self.db):
             existing = {e.id: e for e in self.list(include_inactive=True)}
             for entry in entries:
@@ -263,14 +257,3 @@ class FaqStore:
                         self._write(before, replace(before, active=False), "import-remove", actor, at)
                         deactivated += 1
         return ImportReport(added, updated, unchanged, deactivated)
-
-    # -- settings (disaster mode etc.) ------------------------------------
-    def get_setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-        return row[0] if row else default
-
-    def set_setting(self, key: str, value: str) -> None:
-        with transaction(self.db):
-            self.db.execute("INSERT INTO settings (key, value, updated_at) VALUES (?,?,?) "
-                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                            [key, value, now_iso()])

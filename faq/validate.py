@@ -5,8 +5,14 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .model import (ANSWER_MAX_CHARS, CATEGORIES, ID_PATTERN, QUESTION_MAX_CHARS, RECORD_KEYS,
-                    FaqEntry)
+from .model import (
+    ANSWER_MAX_CHARS,
+    CATEGORIES,
+    ID_PATTERN,
+    QUESTION_MAX_CHARS,
+    RECORD_KEYS,
+    FaqEntry,
+)
 from .text import normalize
 
 MAX_ALT_QUESTIONS = 20

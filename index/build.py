@@ -17,7 +17,14 @@ from faq.private import private_dir
 from .cache import EmbeddingCache
 from .embedders import Embedder
 from .lexical import BM25, JapaneseTokenizer
-from .snapshot import (FORMAT_VERSION, KIND_ALT, KIND_PASSAGE, KIND_QUESTION, Snapshot, save_snapshot)
+from .snapshot import (
+    FORMAT_VERSION,
+    KIND_ALT,
+    KIND_PASSAGE,
+    KIND_QUESTION,
+    Snapshot,
+    save_snapshot,
+)
 from .vectors import VectorIndex
 
 LOCK_FILE = ".build.lock"

@@ -8,7 +8,6 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-
 _SEP = "\x1f"  # never inside a token: normalization removes control characters
 
 

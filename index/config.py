@@ -5,11 +5,12 @@ import os
 from dataclasses import fields
 from pathlib import Path
 
-from faq.db import PROJECT_ROOT
-
 from .cache import EmbeddingCache
 from .embedders import Embedder, embedder_from_env
 from .search import SearchConfig
+
+# Relative paths are resolved against the project root (the directory above index/), like FAQBOT_DB.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _path(environ, name: str, default: str) -> Path:

@@ -341,13 +341,14 @@ def search(obj, query, top_k, category, as_json):
 def _local_time(iso: str | None) -> str:
     if not iso:
         return "-"
-    from datetime import datetime
+    from faq.clock import JAPAN, parse_iso
+    parsed = parse_iso(iso)
+    return parsed.astimezone(JAPAN).strftime("%Y-%m-%d %H:%M") if parsed else iso
 
-    from bot.desk.hours import TOKYO
-    try:
-        return datetime.fromisoformat(iso).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
+
+def _disaster_modes(obj):
+    from bot.disaster import DisasterModes
+    return DisasterModes.open(obj.db_path)
 
 
 @cli.group()
@@ -365,9 +366,8 @@ def disaster():
 @click.pass_obj
 def disaster_on(obj, name, no_desk_24h, by):
     """災害支援モードを有効にします（すでに有効なら災害名などを変更します）。"""
-    from bot.disaster import set_disaster_mode
     try:
-        mode = set_disaster_mode(obj.db_path, active=True, name=name, desk_24h=not no_desk_24h, by=_actor(by))
+        mode = _disaster_modes(obj).set(active=True, name=name, desk_24h=not no_desk_24h, by=_actor(by))
     except ValueError as exc:
         raise CommandError(f"災害支援モードを有効にできませんでした（何も変更していません）: {exc}")
     click.echo(f"災害支援モードを有効にしました: {mode.name}（職員窓口: "
@@ -379,10 +379,10 @@ def disaster_on(obj, name, no_desk_24h, by):
 @click.pass_obj
 def disaster_off(obj, by):
     """災害支援モードを終了し、通常のあいさつとメニューに戻します。"""
-    from bot.disaster import read_disaster_mode, set_disaster_mode
-    was = read_disaster_mode(obj.db_path)
+    modes = _disaster_modes(obj)
+    was = modes.current()
     try:
-        set_disaster_mode(obj.db_path, active=False, by=_actor(by))
+        modes.set(active=False, by=_actor(by))
     except ValueError as exc:
         raise CommandError(f"災害支援モードを終了できませんでした: {exc}")
     click.echo(f"災害支援モードを終了しました{f'（{was.name}）' if was.active else '（もともと無効でした）'}")
@@ -395,11 +395,12 @@ def disaster_status(obj, as_json):
     """災害支援モードの状態と、最近の切り替えの記録を表示します。"""
     from dataclasses import asdict
 
-    from bot.disaster import disaster_history, read_disaster_mode
-    mode = read_disaster_mode(obj.db_path)
-    history = disaster_history(obj.db_path)
+    modes = _disaster_modes(obj)
+    mode = modes.current()
+    history = modes.history()
     if as_json:
-        click.echo(json.dumps(dict(asdict(mode), history=history), ensure_ascii=False, indent=1))
+        click.echo(json.dumps(dict(asdict(mode), history=[asdict(h) for h in history]), ensure_ascii=False,
+                              indent=1))
         return
     if mode.active:
         click.echo(f"災害支援モード: 有効（{mode.name}）")
@@ -410,8 +411,8 @@ def disaster_status(obj, as_json):
     if history:
         click.echo("最近の切り替え:")
         for item in history[:10]:
-            state = "有効" if item.get("active") else "終了"
-            click.echo(f"  {_local_time(item.get('at'))}  {item.get('by', '-')}  {state}  {item.get('name') or ''}")
+            state = "有効" if item.active else "終了"
+            click.echo(f"  {_local_time(item.at)}  {item.by or '-'}  {state}  {item.name}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from bot.storage import BotDatabase
               help="この日数より古い記録を削除します（既定: FAQBOT_RETENTION_DAYS、未設定なら 365）。")
 @click.option("--dry-run", is_flag=True, help="削除せず、削除される件数だけを表示します。")
 def main(days: int | None, dry_run: bool) -> None:
-    """保存期間を過ぎた会話記録（質問・回答の記録、職員相談の依頼、処理済みイベント、利用者の登録状況）を削除します。"""
+    """保存期間を過ぎた会話記録（質問・回答の記録、処理済みイベント、利用者の登録状況）を削除します。"""
     try:
         config = config_from_env(os.environ)
     except ConfigError as exc:
@@ -39,7 +39,6 @@ def main(days: int | None, dry_run: bool) -> None:
     verb = "削除対象" if dry_run else "削除しました"
     click.echo(f"{days} 日より古い記録（{report.cutoff} より前）: {verb}")
     click.echo(f"  会話記録: {report.exchanges}件")
-    click.echo(f"  職員相談の依頼: {report.handoff_requests}件")
     click.echo(f"  処理済みイベント: {report.processed_events}件")
     click.echo(f"  利用者の登録状況: {report.users}件")
     click.echo(f"  終了した職員相談（チケット）: {report.tickets}件（メッセージ {report.ticket_messages}件）")

@@ -3,12 +3,19 @@ test client that sends the CSRF token, and tickets created through bot.tickets."
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 from bot.app import create_app
 from bot.console.services import console_services
 from bot.emulator import signed_events as wh
 from bot.services import bot_services
+from faq.clock import JAPAN, FixedClock
+
+# The console's "now" in these tests (FAQBOT_CLOCK): Tuesday 24 November 2026, 15:00 in Japan, so
+# that "today", "the last hour" and desk hours never depend on when the tests run.
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=JAPAN)
+TODAY = NOW.date()
 
 PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -18,7 +25,7 @@ def console_config(tmp_path: Path, **overrides) -> dict:
     config = {"FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),
               "FAQBOT_ENV": "development", "LINE_CHANNEL_SECRET": "", "LINE_CHANNEL_ACCESS_TOKEN": "",
               "FAQBOT_USER_HASH_SALT": "", "FAQBOT_EMULATOR": False, "FAQBOT_SECRET_KEY": "",
-              "FAQBOT_CONSOLE_INSECURE_COOKIES": True}
+              "FAQBOT_CONSOLE_INSECURE_COOKIES": True, "FAQBOT_CLOCK": FixedClock(NOW)}
     config.update(overrides)
     return config
 
@@ -29,6 +36,10 @@ def make_app(tmp_path: Path, **overrides):
 
 def services(app):
     return console_services(app)
+
+
+def clock_of(app) -> FixedClock:
+    return bot_services(app).clock
 
 
 def add_staff(app, username: str = "yamada", *, admin: bool = False, display_name: str = "",
@@ -105,7 +116,7 @@ def insert_exchange(db_path, created_at: str, *, kind: str = "text", decision: s
 
 def jst_time(day, hour: int = 12, minute: int = 0) -> str:
     """The stored (UTC ISO) form of a Japan-time moment."""
-    from datetime import datetime, time, timezone
+    from datetime import time
 
-    from bot.console.timeutil import JST
-    return datetime.combine(day, time(hour, minute), JST).astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    from faq.clock import to_iso
+    return to_iso(datetime.combine(day, time(hour, minute), JAPAN))

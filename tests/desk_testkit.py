@@ -1,5 +1,5 @@
 """A bot (Flask app on a loopback port) and the Messaging API stub (another loopback port) for the
-desk / disaster / push tests, with an injectable desk clock and a record of every request's
+desk / disaster / push tests, with an injectable clock (a FixedClock) and a record of every request's
 ``X-Line-Retry-Key`` header as the stub received it."""
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
 from linebot.v3.webhooks import UserSource
 
 from bot.app import create_app
-from bot.desk.hours import TOKYO
 from bot.emulator import signed_events as wh
 from bot.emulator.stub import StubState, create_stub_app, get_stub_state
 from bot.services import bot_services
+from faq.clock import JAPAN, FixedClock
 
 SECRET = "desk-channel-secret-" + uuid.uuid4().hex
 TOKEN = "desk-access-token"
@@ -27,21 +27,11 @@ READ_TIMEOUT = 1.0  # the stub's "timeout" fault sleeps this + 1 s
 
 
 def tokyo(*args) -> datetime:
-    return datetime(*args, tzinfo=TOKYO)
+    return datetime(*args, tzinfo=JAPAN)
 
 
 # Tuesday 24 November 2026, 10:00 in Tokyo: the desk is open.
 OPEN_TIME = tokyo(2026, 11, 24, 10, 0)
-
-
-class Clock:
-    """The desk's clock (FAQBOT_CLOCK); tests move it."""
-
-    def __init__(self, at: datetime = OPEN_TIME):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 class RetryKeyLog:
@@ -70,7 +60,7 @@ class Rig:
     client: WebhookClient
     stub: StubState
     stub_url: str
-    clock: Clock
+    clock: FixedClock          # the product's clock (FAQBOT_CLOCK); tests move it
     retry_keys: RetryKeyLog
     users: list[str] = field(default_factory=list)
 
@@ -79,11 +69,18 @@ class Rig:
         return bot_services(self.app).desk
 
     @property
+    def disaster(self):
+        return bot_services(self.app).disaster
+
+    @property
     def tickets(self):
         return bot_services(self.app).tickets
 
     # -- talking as a resident --------------------------------------------------
+    # Each event moves the clock on by a second, as a real conversation takes time (records of
+    # one conversation never share a timestamp).
     def say(self, user: str, text: str) -> tuple[dict, list[dict]]:
+        self.clock.advance(seconds=1)
         seq = self.stub.last_seq
         event = wh.text_event(wh.user_source(user), text)
         response = self.client.send(event)
@@ -91,6 +88,7 @@ class Rig:
         return event, self.client.replies_after(seq, to=user)
 
     def tap(self, user: str, data: str) -> tuple[dict, list[dict]]:
+        self.clock.advance(seconds=1)
         seq = self.stub.last_seq
         event = wh.postback_event(wh.user_source(user), data)
         response = self.client.send(event)
@@ -98,6 +96,7 @@ class Rig:
         return event, self.client.replies_after(seq, to=user)
 
     def send_event(self, user: str, event: dict) -> list[dict]:
+        self.clock.advance(seconds=1)
         seq = self.stub.last_seq
         assert self.client.send(event).status_code == 200
         return self.client.replies_after(seq, to=user)
@@ -121,7 +120,7 @@ def running_bot(tmp: Path, seed_entries, searcher, **config):
     stub_app = create_stub_app(SPEC_DIR, client_timeout=READ_TIMEOUT)
     retry_keys = RetryKeyLog(stub_app.wsgi_app)
     stub_app.wsgi_app = retry_keys
-    clock = Clock()
+    clock = FixedClock(OPEN_TIME)
     with ServerThread(stub_app) as stub_server:
         settings = {"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
                     "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,

@@ -20,6 +20,7 @@ from bot.emulator.chat import emulator_config
 from bot.emulator.stub import get_stub_state
 from bot.line.claims import EventClaims
 from bot.services import bot_services
+from bot.settings import SettingsStore
 from bot.storage import BotDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +106,6 @@ def test_production_never_generates_secrets_into_the_database(tmp_path):
                 FAQBOT_USER_HASH_SALT=GOOD_SALT, FAQBOT_ALLOW_EMPTY=True)
     create_app(base_config(tmp_path, **prod))
     assert rows(tmp_path / "faqbot.sqlite3", "SELECT * FROM bot_settings") == []
-    assert rows(tmp_path / "faqbot.sqlite3", "SELECT * FROM console_settings") == []
 
 
 def test_healthz_says_the_status_only(tmp_path):
@@ -133,10 +133,10 @@ def test_without_a_channel_secret_the_webhook_refuses_everything(tmp_path):
 
 
 def test_development_salt_is_generated_once_and_kept(tmp_path):
-    first = BotDatabase(tmp_path / "faqbot.sqlite3").user_hash_salt("")
-    second = BotDatabase(tmp_path / "faqbot.sqlite3").user_hash_salt("")
+    first = SettingsStore(BotDatabase(tmp_path / "faqbot.sqlite3")).user_hash_salt("")
+    second = SettingsStore(BotDatabase(tmp_path / "faqbot.sqlite3")).user_hash_salt("")
     assert first == second and len(first) == 64
-    assert BotDatabase(tmp_path / "faqbot.sqlite3").user_hash_salt("configured") == "configured"
+    assert SettingsStore(BotDatabase(tmp_path / "faqbot.sqlite3")).user_hash_salt("configured") == "configured"
 
 
 def test_make_run_uses_the_emulator_only_without_credentials():

@@ -17,7 +17,6 @@ from desk_testkit import OPEN_TIME, running_bot, tokyo
 from line_testkit import quick_items, rows, texts
 
 from bot.conversation.emergency import detect
-from bot.disaster import read_disaster_mode, set_disaster_mode
 from bot.emulator import signed_events as wh
 from faq.store import FaqStore
 
@@ -36,11 +35,11 @@ def rig(tmp_path_factory, seed_entries, searcher):
 
 @pytest.fixture(autouse=True)
 def normal_mode(rig):
-    rig.clock.at = OPEN_TIME
-    set_disaster_mode(rig.db, active=False, by="test")
+    rig.clock.moment = OPEN_TIME
+    rig.disaster.set(active=False, by="test")
     before = len(rig.stub.rejected())
     yield
-    set_disaster_mode(rig.db, active=False, by="test")
+    rig.disaster.set(active=False, by="test")
     assert rig.stub.rejected()[before:] == []
 
 
@@ -90,18 +89,18 @@ def test_disaster_on_and_off_switch_the_greeting_and_quick_replies(rig):
 
 
 def test_disaster_on_without_a_name_fails_and_changes_nothing(rig):
-    before = read_disaster_mode(rig.db)
+    before = rig.disaster.current()
     for args in (["disaster", "on"], ["disaster", "on", "--name", "  "], ["disaster", "on", "--name", "台" * 41]):
         result = faqctl(rig, *args)
         assert result.returncode == 1, result.stdout
         assert "災害名" in result.stderr and "Traceback" not in result.stderr
-    assert read_disaster_mode(rig.db) == before
+    assert rig.disaster.current() == before
     assert faqctl(rig, "disaster", "--help").returncode == 0
     assert "--no-desk-24h" in faqctl(rig, "disaster", "on", "--help").stdout
 
 
 def test_every_disaster_quick_reply_leads_to_a_disaster_support_answer(rig):
-    set_disaster_mode(rig.db, active=True, name=NAME, by="test")
+    rig.disaster.set(active=True, name=NAME, by="test")
     user = wh.new_user_id()
     store = FaqStore.open(rig.db)
     try:
@@ -118,7 +117,7 @@ def test_every_disaster_quick_reply_leads_to_a_disaster_support_answer(rig):
 def test_disaster_mode_ranks_disaster_support_entries_first(rig):
     query = "保険料を安くしてほしい"  # everyday 減免 entries and the disaster 減免 entry are both relevant
     plain, _ = rig.say(wh.new_user_id(), query)
-    set_disaster_mode(rig.db, active=True, name=NAME, by="test")
+    rig.disaster.set(active=True, name=NAME, by="test")
     boosted, replies = rig.say(wh.new_user_id(), query)
     before, after = exchange(rig, plain), exchange(rig, boosted)
     store = FaqStore.open(rig.db)
@@ -133,10 +132,10 @@ def test_disaster_mode_ranks_disaster_support_entries_first(rig):
 
 
 def test_the_disaster_desk_is_open_around_the_clock_unless_switched_off(rig):
-    rig.clock.at = SATURDAY_NIGHT
+    rig.clock.moment = SATURDAY_NIGHT
     _, normal = rig.say(wh.new_user_id(), "人と話したい")
     assert "受付時間外" in texts(normal)
-    set_disaster_mode(rig.db, active=True, name=NAME, by="test")
+    rig.disaster.set(active=True, name=NAME, by="test")
     user = wh.new_user_id()
     _, replies = rig.say(user, "人と話したい")
     assert "担当者におつなぎします" in texts(replies)
@@ -160,7 +159,7 @@ def test_emergency_words_get_the_numbers_first_in_normal_mode(rig, text):
 
 
 def test_in_disaster_mode_the_emergency_notice_adds_the_message_dial(rig):
-    set_disaster_mode(rig.db, active=True, name=NAME, by="test")
+    rig.disaster.set(active=True, name=NAME, by="test")
     _, replies = rig.say(wh.new_user_id(), "家族が流された、助けて")
     assert replies[0]["text"].startswith("【命に危険があるときは") and "171（災害用伝言ダイヤル）" in replies[0]["text"]
 

@@ -36,7 +36,7 @@ def rig(tmp_path_factory, seed_entries, searcher):
 
 @pytest.fixture(autouse=True)
 def desk_open_and_spec_clean(rig):
-    rig.clock.at = OPEN_TIME
+    rig.clock.moment = OPEN_TIME
     before = len(rig.stub.rejected())
     yield
     assert rig.stub.rejected()[before:] == []
@@ -190,7 +190,7 @@ def test_groups_get_the_phone_number_and_no_ticket(rig):
     (tokyo(2026, 12, 29, 10, 0), "1月4日（月）8時30分"),     # year-end closure 12/29–1/3
 ], ids=["saturday", "national-holiday", "after-closing", "before-opening", "year-end"])
 def test_outside_desk_hours_the_ticket_is_kept_and_the_next_opening_given(rig, user, now, opening):
-    rig.clock.at = now
+    rig.clock.moment = now
     _, replies = rig.say(user, "人と話したい")
     assert "受付時間外" in texts(replies) and f"{opening}以降に担当者からご連絡します" in texts(replies)
     assert "088-000-0000" in texts(replies)
@@ -206,7 +206,7 @@ def test_the_expected_wait_grows_with_the_queue_and_warns_near_closing(rig):
     _, replies = rig.say(wh.new_user_id(), "人と話したい")
     assert f"ただいま{ahead}件の相談をお受けしています" in texts(replies) or ahead == 0
     assert f"およそ{(ahead + 1) * 10}分" in texts(replies)
-    rig.clock.at = tokyo(2026, 11, 24, 17, 10)
+    rig.clock.moment = tokyo(2026, 11, 24, 17, 10)
     _, late = rig.say(wh.new_user_id(), "人と話したい")
     assert "本日の受付時間内にお返事できない場合は、11月25日（水）8時30分以降にご連絡します" in texts(late)
 

@@ -31,8 +31,11 @@ from line_testkit import (
     webhook_issues,
 )
 
+from bot.config import config_from_env
+from bot.desk.hours import desk_hours_from_config
 from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
+from faq.clock import SYSTEM_CLOCK
 from faq.store import FaqStore
 from faq.text import japanese_punctuation as shown  # how FAQ text looks in LINE
 
@@ -158,7 +161,7 @@ def user_hash(db: Path, user_id: str) -> str:
 
 def count_rows(db: Path) -> dict[str, int]:
     return {table: rows(db, f"SELECT count(*) AS n FROM {table}")[0]["n"]
-            for table in ("bot_exchanges", "bot_processed_events", "bot_users", "bot_handoff_requests")}
+            for table in ("bot_exchanges", "bot_processed_events", "bot_users", "bot_tickets")}
 
 
 # ------------------------------------------------------------- the flows
@@ -242,11 +245,20 @@ def test_fallback_offers_the_desk_and_records_the_request(client, bot_db, user):
     assert exchange(bot_db, event)["decision"] == "fallback"
     desk = [a for a in quick_items(replies) if a["label"] == "職員に相談"]
     assert len(desk) == 1
+    # gunicorn runs on the real clock: the notice depends on the desk hours at this moment, so the
+    # expected branch is computed from the same hours just before and just after the tap.
+    hours = desk_hours_from_config(config_from_env(os.environ))
+    open_before = hours.is_open(SYSTEM_CLOCK.now())
     tap_event, info = tap(client, user, desk[0])
+    open_after = hours.is_open(SYSTEM_CLOCK.now())
     assert "088-000-0000" in texts(info) and "受付時間" in texts(info)
-    requests_ = rows(bot_db, "SELECT * FROM bot_handoff_requests WHERE exchange_id = ?", (exchange(bot_db, event)["id"],))
-    assert len(requests_) == 1 and requests_[0]["status"] == "open"
-    assert exchange(bot_db, tap_event)["decision"] == "desk"
+    opened, closed = "担当者におつなぎします" in texts(info), "受付時間外" in texts(info)
+    assert opened != closed
+    assert opened in {open_before, open_after} and closed in {not open_before, not open_after}
+    [ticket] = rows(bot_db, "SELECT * FROM bot_tickets WHERE user_hash = ?", (user_hash(bot_db, user),))
+    assert ticket["trigger"] == "fallback" and ticket["status"] == "waiting"
+    desk_row = exchange(bot_db, tap_event)
+    assert desk_row["decision"] == "desk" and desk_row["parent_id"] == exchange(bot_db, event)["id"]
 
 
 def test_topic_quick_reply_lists_that_categorys_questions(client, bot_db, user):

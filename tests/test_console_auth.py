@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from line_testkit import database_bytes, rows
 from bot.config import ConfigError
 from bot.console.staff import MIN_PASSWORD_CHARS, StaffError
 from bot.console.throttle import LoginThrottle
+from faq.clock import FixedClock
 
 SECRET_TEXT = "秘密の相談内容ABC"
 # Every console route (besides the login form and the static files); a new route must be added here.
@@ -200,11 +202,11 @@ def _from(app, address: str) -> Console:
     return Console(app, client)
 
 
-def _clocked(app, now: list[float]) -> LoginThrottle:
-    """The app's throttle on a clock the test moves."""
-    throttle = LoginThrottle(services(app).database, clock=lambda: now[0])
-    services(app).throttle = throttle
-    return throttle
+def _clocked(app) -> FixedClock:
+    """The app's throttle on a clock the test moves; returns the clock."""
+    clock = FixedClock(datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc))
+    services(app).throttle = LoginThrottle(services(app).database, clock=clock)
+    return clock
 
 
 def _counting_verify(app, monkeypatch) -> list[str]:
@@ -236,23 +238,21 @@ def test_the_lock_is_shared_by_all_workers(tmp_path, app):
 
 
 def test_many_failures_from_one_address_slow_it_down_but_lock_out_nobody(app):
-    now = [1_000_000.0]
-    _clocked(app, now)
+    clock = _clocked(app)
     for i in range(20):
         Console(app).login(f"guess{i}", "wrong password 123")
     slowed = Console(app).login("sato")
     assert slowed.status_code == 429 and "秒ほど待って" in slowed.get_data(as_text=True)
-    now[0] += 5
+    clock.advance(seconds=5)
     assert Console(app).login("sato").status_code == 302  # behind one office address (or a proxy)
 
 
 def test_failures_for_one_account_from_many_addresses_only_delay_it(app):
-    now = [1_000_000.0]
-    _clocked(app, now)
+    clock = _clocked(app)
     for i in range(10):
         _from(app, f"198.51.100.{i}").login("yamada", "wrong password 123")
     assert _from(app, "192.0.2.10").login("yamada", PASSWORD).status_code == 429
-    now[0] += 5
+    clock.advance(seconds=5)
     assert _from(app, "192.0.2.10").login("yamada", PASSWORD).status_code == 302
 
 
@@ -299,15 +299,15 @@ def test_password_checks_at_once_are_bounded(app, monkeypatch):
 
 
 def test_the_lock_ends_after_the_lock_time(app):
-    now = [1_000_000.0]
-    throttle = LoginThrottle(services(app).database, lock_seconds=900, clock=lambda: now[0])
+    clock = FixedClock(datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc))
+    throttle = LoginThrottle(services(app).database, lock_seconds=900, clock=clock)
     for _ in range(5):
         assert throttle.begin("yamada", "10.0.0.1").allowed
     assert not throttle.begin("yamada", "10.0.0.1").allowed
     assert not throttle.check("yamada", "10.0.0.2").locked
-    now[0] += 899
+    clock.advance(seconds=899)
     assert throttle.check("yamada", "10.0.0.1").locked
-    now[0] += 2
+    clock.advance(seconds=2)
     assert not throttle.check("yamada", "10.0.0.1").locked
     assert throttle.begin("yamada", "10.0.0.1").allowed  # old failures have aged out
 

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from console_testkit import (
+    NOW,
+    TODAY,
     Console,
     add_staff,
     insert_exchange,
@@ -17,8 +19,6 @@ from console_testkit import (
 from line_testkit import rows
 
 from bot.console.reports import build_dashboard
-from bot.console.timeutil import today_jst
-from bot.disaster import read_disaster_mode
 from bot.services import bot_services
 from faq.model import FaqEntry
 from faq.store import FaqStore
@@ -41,7 +41,7 @@ def app(tmp_path):
     store.add(FaqEntry(id="faq-a", question="質問A？", answer="回答A"), actor="t")
     store.add(FaqEntry(id="faq-b", question="質問B？", answer="回答B"), actor="t")
     store.close()
-    today = today_jst()
+    today = TODAY
     d2, d1 = today - timedelta(days=2), today - timedelta(days=1)
     # two days ago: 4 questions (2 answered, 1 suggest, 1 fallback), a menu tap, a tapped suggestion
     insert_exchange(db, jst_time(d2, 9), decision="answer", faq_id="faq-a", query="a1", feedback="resolved")
@@ -72,9 +72,9 @@ def console(app):
 
 def test_dashboard_numbers_per_japan_day(app):
     with app.app_context():
-        board = build_dashboard(bot_services(app).database.conn(), today_jst(), 14,
+        board = build_dashboard(bot_services(app).database.conn(), TODAY, 14,
                                 {"faq-a": "質問A？", "faq-b": "質問B？"})
-    assert len(board.days) == 14 and board.days[-1].day == today_jst()
+    assert len(board.days) == 14 and board.days[-1].day == TODAY
     d2, d1, d0 = board.days[-3:]
     assert (d2.questions, d2.answered, d2.suggested, d2.fallback) == (4, 2, 1, 1)
     assert (d2.answer_rate, d2.suggest_rate, d2.fallback_rate) == (0.5, 0.25, 0.25)
@@ -94,7 +94,7 @@ def test_dashboard_page_shows_charts_and_the_table(console):
     assert 'id="total-questions">6<' in html and 'id="total-answer-rate">50%<' in html
     assert 'id="total-resolution">75%<' in html and 'id="total-handoffs">3<' in html
     assert 'id="total-wait">20分<' in html
-    d2 = (today_jst() - timedelta(days=2)).isoformat()
+    d2 = (TODAY - timedelta(days=2)).isoformat()
     row = re.search(rf'<tr data-day="{d2}">(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r"<td>([^<]*)</td>", row)[:6] == ["4", "50%", "25%", "25%", "67%", "3"]
     assert html.count('<svg class="chart"') == 3
@@ -111,16 +111,16 @@ def test_disaster_mode_on_shows_on_every_page_and_off_again(app, console):
     assert "災害モード中" not in console.get("/console/tickets").get_data(as_text=True)
     response = console.post("/console/disaster", {"action": "on", "name": "令和8年台風10号", "desk_24h": "1"})
     assert response.status_code == 302
-    mode = read_disaster_mode(db)
+    mode = bot_services(app).disaster.current()
     assert (mode.active, mode.name, mode.desk_24h, mode.changed_by) == (True, "令和8年台風10号", True, "yamada")
     for path in ("/console/tickets", "/console/dashboard", "/console/faq", "/console/unanswered"):
         page = console.get(path).get_data(as_text=True)
         assert 'id="disaster-banner"' in page and "災害モード中：令和8年台風10号" in page and "24時間" in page
     refused = console.post("/console/disaster", {"action": "off"})
     assert refused.status_code == 400 and "チェックを入れてください" in refused.get_data(as_text=True)
-    assert read_disaster_mode(db).active
+    assert bot_services(app).disaster.current().active
     console.post("/console/disaster", {"action": "off", "confirm": "yes"})
-    assert not read_disaster_mode(db).active
+    assert not bot_services(app).disaster.current().active
     assert 'id="disaster-banner"' not in console.get("/console/tickets").get_data(as_text=True)
     assert [r["action"] for r in rows(db, "SELECT action FROM console_access_log WHERE action LIKE 'disaster%'")] == \
         ["disaster_on", "disaster_off"]
@@ -131,11 +131,11 @@ def test_disaster_mode_on_shows_on_every_page_and_off_again(app, console):
 def test_disaster_mode_needs_a_name_and_changes_nothing_without_one(app, console):
     response = console.post("/console/disaster", {"action": "on", "name": "  "})
     assert response.status_code == 400 and "災害名を指定してください" in response.get_data(as_text=True)
-    assert not read_disaster_mode(app.config["FAQBOT_DB"]).active
+    assert not bot_services(app).disaster.current().active
     too_long = console.post("/console/disaster", {"action": "on", "name": "あ" * 41})
     assert too_long.status_code == 400 and "40文字以内" in too_long.get_data(as_text=True)
     assert console.post("/console/disaster", {"action": "explode"}).status_code == 400
-    assert not read_disaster_mode(app.config["FAQBOT_DB"]).active
+    assert not bot_services(app).disaster.current().active
     assert services(app).access_log.recent() and all(
         e.action == "login" for e in services(app).access_log.recent())
 
@@ -156,11 +156,11 @@ def test_every_page_warns_when_the_bot_answers_from_lexical_search_only(tmp_path
     assert 'id="degraded-banner"' not in staff.get("/console/tickets").get_data(as_text=True)
     # degraded answers given by any worker in the last hour are counted from the shared database
     import sqlite3
-    from datetime import datetime, timezone
 
     from console_testkit import insert_exchange
-    x = insert_exchange(healthy.config["FAQBOT_DB"], datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                        decision="answer")
+
+    from faq.clock import to_iso
+    x = insert_exchange(healthy.config["FAQBOT_DB"], to_iso(NOW), decision="answer")
     with sqlite3.connect(healthy.config["FAQBOT_DB"]) as conn:
         conn.execute("UPDATE bot_exchanges SET degraded = 1 WHERE id = ?", [x])
     html = staff.get("/console/tickets").get_data(as_text=True)

@@ -90,8 +90,7 @@ def test_only_administrators_switch_disaster_mode(app):
     page = sato.get("/console/disaster").get_data(as_text=True)
     assert "管理者が行います" in page and 'id="disaster-on"' not in page
     assert sato.post("/console/disaster", {"action": "on", "name": "令和8年台風10号"}).status_code == 403
-    from bot.disaster import read_disaster_mode
-    assert not read_disaster_mode(app.config["FAQBOT_DB"]).active
+    assert not services(app).bot.disaster.current().active
     yamada = logged_in(app, "yamada")
     assert yamada.post("/console/disaster", {"action": "on", "name": "令和8年台風10号"}).status_code == 302
-    assert read_disaster_mode(app.config["FAQBOT_DB"]).active
+    assert services(app).bot.disaster.current().active

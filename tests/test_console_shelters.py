@@ -4,10 +4,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from console_testkit import Console, add_staff, insert_exchange, jst_time, make_app
+from console_testkit import (
+    TODAY,
+    Console,
+    add_staff,
+    insert_exchange,
+    jst_time,
+    make_app,
+)
 from line_testkit import rows
 
-from bot.console.timeutil import today_jst
 from bot.services import bot_services
 from bot.shelters.csv_import import read_file
 
@@ -75,7 +81,7 @@ def test_a_post_without_the_csrf_token_is_refused(app, console):
 
 
 def test_the_dashboard_counts_navigator_households_and_where_they_stopped(app, console):
-    db, at = app.config["FAQBOT_DB"], jst_time(today_jst())
+    db, at = app.config["FAQBOT_DB"], jst_time(TODAY)
     for step in ("damage", "housing", "household", "casualty", "income", "business", "result"):
         insert_exchange(db, at, kind="navigator", decision=step, user_hash="h-done")
     for step in ("damage", "housing"):

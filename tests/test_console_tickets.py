@@ -3,13 +3,14 @@ failed push and 再送, assign, close, and the access log written on every open.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
-from console_testkit import Console, add_staff, make_app, open_ticket
+from console_testkit import NOW, Console, add_staff, make_app, open_ticket
 from line_testkit import SPEC_DIR, ServerThread, rows
 
 from bot.emulator.stub import create_stub_app, get_stub_state
+from faq.clock import to_iso
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def console(app):
 
 
 def ago(minutes: int) -> str:
-    return (datetime.now(timezone.utc) - timedelta(minutes=minutes)).isoformat(timespec="milliseconds")
+    return to_iso(NOW - timedelta(minutes=minutes))
 
 
 def access_rows(app, action=None):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from console_testkit import (
+    TODAY,
     Console,
     add_staff,
     insert_exchange,
@@ -19,7 +20,6 @@ from console_testkit import (
 from line_testkit import rows
 
 from bot.console.rebuild import IndexRebuilder
-from bot.console.timeutil import today_jst
 from bot.console.unanswered import (
     UnansweredQuestion,
     bigrams,
@@ -88,11 +88,11 @@ def app(tmp_path, searcher, embedder, shared_cache):
     app = make_app(tmp_path)
     bot_services(app).searcher = searcher  # the seed index: the nearest FAQ gives the category
     console = services(app)
-    console.rebuilder = IndexRebuilder(console.database, app.config["FAQBOT_DB"], app.config["FAQBOT_INDEX_DIR"],
+    console.rebuilder = IndexRebuilder(bot_services(app).settings, app.config["FAQBOT_DB"], app.config["FAQBOT_INDEX_DIR"],
                                        lambda: embedder, lambda: EmbeddingCache(shared_cache))
     add_staff(app, "yamada", admin=True)
     db = app.config["FAQBOT_DB"]
-    today = today_jst()
+    today = TODAY
     for i, text in enumerate(PET + PET[:1]):
         insert_exchange(db, jst_time(today - timedelta(days=1), 10, i), query=text)
     answered = insert_exchange(db, jst_time(today, 9), decision="answer", query=RISAI[0],
@@ -129,9 +129,9 @@ def test_the_page_lists_groups_largest_first_in_the_date_range(app, console):
     assert headings == [("4", PET[0]), ("2", RISAI[0]), ("1", PET[3]), ("1", LONELY)]
     assert "ごみの出し方" not in html and "電子申請" not in html and "昔の質問です" not in html
     assert "この質問からFAQを作成" in html
-    older = console.get(f"/console/unanswered?from={today_jst() - timedelta(days=60)}&to={today_jst()}")
+    older = console.get(f"/console/unanswered?from={TODAY - timedelta(days=60)}&to={TODAY}")
     assert "昔の質問です" in older.get_data(as_text=True)
-    only_today = console.get(f"/console/unanswered?from={today_jst()}&to={today_jst()}").get_data(as_text=True)
+    only_today = console.get(f"/console/unanswered?from={TODAY}&to={TODAY}").get_data(as_text=True)
     assert PET[0] not in only_today and LONELY in only_today
 
 
@@ -236,7 +236,7 @@ def test_mark_a_group_handled_without_an_faq(app, console):
     response = console.post("/console/unanswered/handled", {"handled_key": keys, "from": "", "to": ""})
     after = console.get(response.headers["Location"]).get_data(as_text=True)
     assert "対応済みにしました" in after and LONELY not in after and PET[0] in after
-    insert_exchange(app.config["FAQBOT_DB"], jst_time(today_jst(), 23, 59), query=LONELY)
+    insert_exchange(app.config["FAQBOT_DB"], jst_time(TODAY, 23, 59), query=LONELY)
     assert LONELY in console.get("/console/unanswered").get_data(as_text=True)
 
 
@@ -271,11 +271,11 @@ def test_long_questions_are_read_truncated_and_the_page_lists_the_largest_groups
     app = make_app(tmp_path)
     add_staff(app, "yamada")
     rng = random.Random(3)
-    yesterday = today_jst() - timedelta(days=1)
+    yesterday = TODAY - timedelta(days=1)
     for i in range(MAX_GROUPS_SHOWN + 5):
         insert_exchange(app.config["FAQBOT_DB"], jst_time(yesterday, 10, i % 60), query=_random_kanji(rng, 5000))
     conn = sqlite3.connect(app.config["FAQBOT_DB"])
-    loaded = unanswered.load_unanswered(conn, yesterday, today_jst())
+    loaded = unanswered.load_unanswered(conn, yesterday, TODAY)
     conn.close()
     assert len(loaded) == MAX_GROUPS_SHOWN + 5 and max(len(x.query) for x in loaded) == unanswered.READ_CHARS
     c = Console(app)

@@ -20,7 +20,6 @@ from conftest import seed_database
 from bot.emulator import signed_events as wh
 from bot.emulator.loadkit import LiveBot, bot_env, start_bot, start_stub
 
-
 QUESTION = "罹災証明書はどうやって申請しますか？"
 APOLOGY = "申し訳ありません。ただいまシステムの不具合で"
 

@@ -24,7 +24,6 @@ from bot.emulator import signed_events as wh
 from bot.emulator.loadkit import LiveBot
 from bot.emulator.stub import create_stub_app, get_stub_state
 
-
 QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コンビニで住民票は取れますか", "電子入札の登録方法"]
 
 

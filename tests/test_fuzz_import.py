@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import seed_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import seed_database
 from line_testkit import database_bytes
 
 from faq.formats import read_entries
@@ -22,7 +22,6 @@ from faq.model import CATEGORIES, RECORD_KEYS
 from faq.store import FaqStore
 from faq.validate import ValidationError
 from scripts import faqctl
-
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -15,7 +15,6 @@ import uuid
 
 import pytest
 import requests
-
 from linebot.v3.messaging import (
     ApiClient,
     BroadcastRequest,
@@ -34,7 +33,7 @@ from linebot.v3.messaging.exceptions import ApiException
 from werkzeug.serving import make_server
 
 from bot.emulator.openapi import (
-   OpenApiSpec,
+    OpenApiSpec,
     default_spec_dir,
     load_messaging_spec,
     load_webhook_spec,

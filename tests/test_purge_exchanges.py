@@ -31,20 +31,18 @@ def make_history(db_path: Path) -> None:
     chat = ChatKey("user", "a" * 64)
     old = log.record(ExchangeRecord(chat=chat, kind="text", decision="answer", query=OLD_QUERY, event_id="old"))
     log.record(ExchangeRecord(chat=chat, kind="text", decision="answer", query=NEW_QUERY, event_id="new"))
-    log.request_desk(chat, old)
     log.set_following(chat, True)
     claims = EventClaims(db, clock=lambda: 1_000_000.0)  # 1970: long past
     claims.claim("old")
     conn = db.conn()
     conn.execute("UPDATE bot_exchanges SET created_at = '2020-01-01T00:00:00.000+00:00' WHERE id = ?", [old])
-    conn.execute("UPDATE bot_handoff_requests SET created_at = '2020-01-01T00:00:00.000+00:00'")
     conn.execute("UPDATE bot_users SET last_seen = '2020-01-01T00:00:00.000+00:00'")
     db.close()
 
 
 def counts(db_path: Path) -> dict[str, int]:
     return {t: rows(db_path, f"SELECT count(*) AS n FROM {t}")[0]["n"]
-            for t in ("bot_exchanges", "bot_handoff_requests", "bot_processed_events", "bot_users")}
+            for t in ("bot_exchanges", "bot_processed_events", "bot_users")}
 
 
 def test_help_is_japanese():
@@ -70,7 +68,7 @@ def test_purge_deletes_only_old_records_and_leaves_no_trace(tmp_path):
     result = run(db_path)  # default: FAQBOT_RETENTION_DAYS, 365
     assert result.returncode == 0, result.stderr
     assert "365 日より古い記録" in result.stdout
-    assert counts(db_path) == {"bot_exchanges": 1, "bot_handoff_requests": 0, "bot_processed_events": 0,
+    assert counts(db_path) == {"bot_exchanges": 1, "bot_processed_events": 0,
                                "bot_users": 0}
     assert [r["query"] for r in rows(db_path, "SELECT query FROM bot_exchanges")] == [NEW_QUERY]
     assert OLD_QUERY.encode() not in database_bytes(db_path)  # overwritten, not just unlinked

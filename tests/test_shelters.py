@@ -11,12 +11,18 @@ import pytest
 from desk_testkit import running_bot
 from line_testkit import quick_items, rows, texts
 
-from bot.disaster import set_disaster_mode
-from bot.disaster_storage import DisasterDatabase
 from bot.emulator import signed_events as wh
 from bot.services import bot_services
 from bot.shelters.csv_import import ShelterImportError, decode, parse, read_file
-from bot.shelters.model import CLOSED, FULL, OPEN, Shelter, haversine_m, hazards_for, nearest_open
+from bot.shelters.model import (
+    CLOSED,
+    FULL,
+    OPEN,
+    Shelter,
+    haversine_m,
+    hazards_for,
+    nearest_open,
+)
 from bot.shelters.store import ShelterStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,11 +195,11 @@ def test_a_location_with_no_open_shelter_says_so(rig, shelters):
 
 def test_in_a_typhoon_flood_shelters_come_first(rig, shelters):
     shelters.set_status(None, OPEN, "test")
-    set_disaster_mode(rig.db, active=True, name="令和8年台風10号", by="test")
+    bot_services(rig.app).disaster.set(active=True, name="令和8年台風10号", by="test")
     try:
         _, replies = send_location(rig, wh.new_user_id(), 34.6012, 135.4012)
     finally:
-        set_disaster_mode(rig.db, active=False, by="test")
+        bot_services(rig.app).disaster.set(active=False, by="test")
     reply = texts(replies)
     assert "洪水・高潮・内水氾濫に対応する避難所" in reply
     assert "1. みなと町立第一小学校" in reply and "みなと町公民館" not in reply   # the 公民館 is for 地震 only

@@ -10,11 +10,11 @@ import yaml
 from desk_testkit import running_bot
 from line_testkit import quick_items, rows, texts
 
-from bot.disaster import set_disaster_mode
 from bot.disaster_storage import DisasterDatabase
 from bot.emulator import signed_events as wh
 from bot.navigator.rules import evaluate
 from bot.navigator.state import EXPIRY_SECONDS, NavigatorStore
+from bot.services import bot_services
 from faq.clock import FixedClock
 from faq.support_programmes import DEFAULT_PATH, SupportDataError, load_catalogue
 
@@ -259,7 +259,7 @@ def test_an_old_button_after_expiry_starts_again(rig):
 
 
 def test_the_disaster_menu_starts_the_navigator(rig):
-    set_disaster_mode(rig.db, active=True, name="令和8年台風10号", by="test")
+    bot_services(rig.app).disaster.set(active=True, name="令和8年台風10号", by="test")
     try:
         user = wh.new_user_id()
         replies = rig.send_event(user, wh.follow_event(wh.user_source(user)))
@@ -267,7 +267,7 @@ def test_the_disaster_menu_starts_the_navigator(rig):
         _, replies = tap_label(rig, user, replies, "支援制度ナビ")
         assert "（1/6）" in texts(replies)
     finally:
-        set_disaster_mode(rig.db, active=False, by="test")
+        bot_services(rig.app).disaster.set(active=False, by="test")
 
 
 # ------------------------------------------------------- a broken file in service

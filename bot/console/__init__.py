@@ -34,15 +34,17 @@ SESSION_COOKIE_NAME = "faqbot_console"
 def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
                     cache_factory: Callable) -> ConsoleServices:
     cfg = app.config
+    clock = bot.clock
     database = ConsoleDatabase(cfg["FAQBOT_DB"])
-    staff = StaffStore(database)
+    staff = StaffStore(database, clock)
     lifetime = timedelta(hours=cfg["FAQBOT_CONSOLE_SESSION_HOURS"])
     return ConsoleServices(
-        database=database, staff=staff, sessions=SessionStore(database, staff, lifetime.total_seconds()),
-        throttle=LoginThrottle(database), access_log=AccessLog(database), handled=HandledQueries(database),
-        rebuilder=IndexRebuilder(database, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
+        database=database, staff=staff, sessions=SessionStore(database, staff, lifetime.total_seconds(), clock),
+        throttle=LoginThrottle(database, clock=clock), access_log=AccessLog(database, clock),
+        handled=HandledQueries(database, clock),
+        rebuilder=IndexRebuilder(bot.settings, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
                                  cache_factory),
-        bot=bot, hash_gate=HashGate(), drafts=DraftStore(database))
+        bot=bot, hash_gate=HashGate(), drafts=DraftStore(database, clock))
 
 
 def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable) -> None:
@@ -54,7 +56,7 @@ def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache
     cfg = app.config
     if is_production(cfg) and not cfg["FAQBOT_SECRET_KEY"]:  # never generated into the database
         raise ConfigError("本番モードでは FAQBOT_SECRET_KEY の設定が必要です / FAQBOT_SECRET_KEY is required in production")
-    app.secret_key = services.database.secret_key(cfg["FAQBOT_SECRET_KEY"])
+    app.secret_key = bot.settings.console_secret_key(cfg["FAQBOT_SECRET_KEY"])
     app.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_COOKIE_PATH=URL_PREFIX,

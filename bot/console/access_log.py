@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.console.database import ConsoleDatabase
-from bot.storage import utc_now_iso
+from faq.clock import SYSTEM_CLOCK, Clock
 
 # action -> label shown on the admin page
 ACTIONS = {
@@ -38,14 +38,15 @@ class AccessEntry:
 
 
 class AccessLog:
-    def __init__(self, database: ConsoleDatabase):
+    def __init__(self, database: ConsoleDatabase, clock: Clock = SYSTEM_CLOCK):
         self.database = database
+        self.clock = clock
 
     def write(self, staff: str, action: str, *, ticket_id: int | None = None, target: str | None = None,
               ip: str | None = None) -> int:
         cur = self.database.conn().execute(
             "INSERT INTO console_access_log (at, staff, action, ticket_id, target, ip) VALUES (?, ?, ?, ?, ?, ?)",
-            [utc_now_iso(), staff, action, ticket_id, target, ip])
+            [self.clock.now_iso(), staff, action, ticket_id, target, ip])
         return int(cur.lastrowid)
 
     def recent(self, *, staff: str | None = None, ticket_id: int | None = None, limit: int = 200,

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from faq.db import ComponentDatabase
+from bot.storage import ComponentDatabase
 
 COMPONENT = "console"
-SECRET_KEY_SETTING = "secret_key"
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
-    db.execute("CREATE TABLE console_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # (A key/value table "console_settings" was created here once; the bot's settings migration moves
+    # its rows to bot_settings and drops it.)
     db.execute("""CREATE TABLE console_staff (
         username TEXT PRIMARY KEY,
         display_name TEXT NOT NULL,
@@ -77,7 +77,3 @@ MIGRATIONS = [_create_v1, _create_v2]
 class ConsoleDatabase(ComponentDatabase):
     COMPONENT = COMPONENT
     MIGRATIONS = MIGRATIONS
-
-    def secret_key(self, configured: str) -> str:
-        """The configured key, or (development) one generated once and shared by all workers."""
-        return configured or self.generated_secret("console_settings", SECRET_KEY_SETTING)

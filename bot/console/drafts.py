@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot.console.database import ConsoleDatabase
-from bot.storage import utc_now_iso
+from faq.clock import SYSTEM_CLOCK, Clock
 from faq.model import FaqEntry
 
 PENDING = "pending"
@@ -50,7 +50,8 @@ def _draft(row) -> FaqDraft:
 
 
 class DraftStore:
-    def __init__(self, database: ConsoleDatabase):
+    def __init__(self, database: ConsoleDatabase, clock: Clock = SYSTEM_CLOCK):
+        self.clock = clock
         self.database = database
 
     def add(self, entry: FaqEntry, drafted_by: str, handled_keys: list[str]) -> FaqDraft:
@@ -58,7 +59,7 @@ class DraftStore:
             "INSERT INTO console_faq_drafts (entry, handled_keys, drafted_by, drafted_at, status) "
             "VALUES (?, ?, ?, ?, ?) RETURNING id",
             [json.dumps(entry.to_record(), ensure_ascii=False), json.dumps(list(handled_keys)), drafted_by,
-             utc_now_iso(), PENDING]).fetchall()[0]
+             self.clock.now_iso(), PENDING]).fetchall()[0]
         return self.get(row[0])
 
     def get(self, draft_id: int) -> FaqDraft | None:
@@ -88,7 +89,7 @@ class DraftStore:
     def _mark(self, draft_id: int, approver: str, status: str) -> None:
         self.database.conn().execute(
             "UPDATE console_faq_drafts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = ?",
-            [status, approver, utc_now_iso(), draft_id, PENDING])
+            [status, approver, self.clock.now_iso(), draft_id, PENDING])
 
     def approve(self, draft_id: int, approver: str, publish: Callable[[FaqDraft], object]) -> FaqDraft:
         """``publish(draft)`` adds the entry to the FAQ (its own transaction; if it raises, the draft stays

@@ -3,7 +3,7 @@
 Like ``faqctl build-index``: the active FAQ goes through ``index.build.build_index`` (only changed text
 is embedded) and the new build is published atomically; the bot's Searcher picks it up on its next query.
 One build at a time per process; an edit arriving during a build triggers one more build afterwards.
-The state is kept in the console's settings table so that every worker can show it.
+The state is kept in the settings (:mod:`bot.settings`) so that every worker can show it.
 """
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from bot.console.database import ConsoleDatabase
-from bot.storage import utc_now_iso
+from bot.settings import INDEX_BUILD_STATUS, SettingsStore
 from faq.store import FaqStore
 
 log = logging.getLogger(__name__)
-STATUS_SETTING = "index_build"
 
 
 @dataclass(frozen=True)
@@ -30,9 +28,9 @@ class BuildStatus:
 
 
 class IndexRebuilder:
-    def __init__(self, database: ConsoleDatabase, faq_db: str | Path, index_dir: str | Path,
+    def __init__(self, settings: SettingsStore, faq_db: str | Path, index_dir: str | Path,
                  embedder_factory: Callable, cache_factory: Callable):
-        self.database = database
+        self.settings = settings
         self.faq_db = Path(faq_db)
         self.index_dir = Path(index_dir)
         self.embedder_factory = embedder_factory
@@ -43,19 +41,18 @@ class IndexRebuilder:
         self._embedder = None  # loaded on the first build, then reused
 
     def status(self) -> BuildStatus:
-        row = self.database.conn().execute("SELECT value FROM console_settings WHERE key = ?",
-                                           [STATUS_SETTING]).fetchone()
-        if row is None:
+        raw = self.settings.get(INDEX_BUILD_STATUS)
+        if raw is None:
             return BuildStatus("idle")
         try:
-            return BuildStatus(**json.loads(row[0]))
+            return BuildStatus(**json.loads(raw))
         except (ValueError, TypeError):
             return BuildStatus("idle")
 
     def _set_status(self, state: str, message: str = "") -> None:
-        value = json.dumps({"state": state, "at": utc_now_iso(), "message": message}, ensure_ascii=False)
-        self.database.conn().execute("INSERT INTO console_settings (key, value) VALUES (?, ?) "
-                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [STATUS_SETTING, value])
+        value = json.dumps({"state": state, "at": self.settings.clock.now_iso(), "message": message},
+                           ensure_ascii=False)
+        self.settings.set(INDEX_BUILD_STATUS, value)
 
     def request(self) -> None:
         """Start a rebuild (or queue one more if a build is running)."""
@@ -83,7 +80,7 @@ class IndexRebuilder:
                 self._set_status("failed", f"検索インデックスを更新できませんでした（{type(exc).__name__}）。"
                                            "以前のインデックスのまま動いています")
             finally:
-                self.database.close()
+                self.settings.close()  # this thread's connection
             with self._lock:
                 if not self._again:
                     return

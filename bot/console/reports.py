@@ -12,7 +12,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.console.timeutil import day_start_utc_iso, jst_day, minutes_between
+from bot.console.timeutil import jst_day, minutes_between
+from faq.clock import japan_day_start_iso
 
 SEARCH_DECISIONS = ("answer", "suggest", "fallback")
 TOP_FAQS = 10
@@ -84,7 +85,7 @@ def _empty() -> dict:
 def build_dashboard(bot_conn, end: date, days: int, faq_titles: dict[str, str]) -> Dashboard:
     """The ``days`` days ending with ``end`` (Japan time, inclusive)."""
     start = end - timedelta(days=days - 1)
-    lo, hi = day_start_utc_iso(start), day_start_utc_iso(end + timedelta(days=1))
+    lo, hi = japan_day_start_iso(start), japan_day_start_iso(end + timedelta(days=1))
     per_day = {start + timedelta(days=i): _empty() for i in range(days)}
     waits: dict[date, list[float]] = {d: [] for d in per_day}
     top: dict[str, int] = {}

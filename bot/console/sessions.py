@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 
 from bot.console.database import ConsoleDatabase
 from bot.console.staff import Staff, StaffStore
+from faq.clock import SYSTEM_CLOCK, Clock
 
 
 @dataclass(frozen=True)
@@ -22,15 +22,17 @@ def _hash(token: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, database: ConsoleDatabase, staff: StaffStore, lifetime_seconds: float):
+    def __init__(self, database: ConsoleDatabase, staff: StaffStore, lifetime_seconds: float,
+                 clock: Clock = SYSTEM_CLOCK):
         self.database = database
+        self.clock = clock
         self.staff = staff
         self.lifetime = lifetime_seconds
 
     def start(self, username: str) -> str:
         """A new session for the account; returns the token for the cookie."""
         token = secrets.token_urlsafe(32)
-        now = time.time()
+        now = self.clock.seconds()
         db = self.database.conn()
         db.execute("DELETE FROM console_sessions WHERE expires_at < ?", [now])
         db.execute("INSERT INTO console_sessions (token_hash, username, created_at, expires_at, last_seen) "
@@ -44,7 +46,7 @@ class SessionStore:
         row = self.database.conn().execute(
             "SELECT token_hash, username, expires_at FROM console_sessions WHERE token_hash = ?",
             [_hash(token)]).fetchone()
-        if row is None or row[2] < time.time():
+        if row is None or row[2] < self.clock.seconds():
             return None
         staff = self.staff.get(row[1])
         if staff is None or not staff.active:

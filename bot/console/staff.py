@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.console.database import ConsoleDatabase
-from bot.storage import utc_now_iso
+from faq.clock import SYSTEM_CLOCK, Clock
 from faq.db import transaction
 from faq.text import normalize
 
@@ -78,8 +78,9 @@ _COLUMNS = "username, display_name, is_admin, active, created_at, last_login_at"
 
 
 class StaffStore:
-    def __init__(self, database: ConsoleDatabase):
+    def __init__(self, database: ConsoleDatabase, clock: Clock = SYSTEM_CLOCK):
         self.database = database
+        self.clock = clock
 
     def _db(self):
         return self.database.conn()
@@ -104,7 +105,7 @@ class StaffStore:
         shown = normalize(display_name or "") or name
         if len(shown) > MAX_DISPLAY_NAME_CHARS:
             raise StaffError(f"表示名は{MAX_DISPLAY_NAME_CHARS}文字以内にしてください")
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         db = self._db()
         with transaction(db):
             if db.execute("SELECT 1 FROM console_staff WHERE username = ?", [name]).fetchone():
@@ -118,7 +119,7 @@ class StaffStore:
         """New password; every open session of the account ends."""
         name = normalize_username(username)
         pw = check_password(password, name)
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         db = self._db()
         with transaction(db):
             cur = db.execute("UPDATE console_staff SET password_hash = ?, updated_at = ?, password_changed_at = ? "
@@ -134,7 +135,7 @@ class StaffStore:
         db = self._db()
         with transaction(db):
             cur = db.execute("UPDATE console_staff SET active = ?, updated_at = ? WHERE username = ?",
-                             [int(active), utc_now_iso(), name])
+                             [int(active), self.clock.now_iso(), name])
             if cur.rowcount != 1:
                 raise StaffError(f"ユーザー「{name}」は登録されていません")
             if not active:
@@ -155,5 +156,5 @@ class StaffStore:
             return None
         if not check_password_hash(row[0], pw) or not row[1]:
             return None
-        self._db().execute("UPDATE console_staff SET last_login_at = ? WHERE username = ?", [utc_now_iso(), name])
+        self._db().execute("UPDATE console_staff SET last_login_at = ? WHERE username = ?", [self.clock.now_iso(), name])
         return self.get(name)

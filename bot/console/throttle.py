@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.console.database import ConsoleDatabase
+from faq.clock import SYSTEM_CLOCK, Clock
 from faq.db import transaction
 
 MAX_FAILURES_PER_PAIR = 5
@@ -78,7 +78,8 @@ class Attempt:
 class LoginThrottle:
     def __init__(self, database: ConsoleDatabase, *, max_per_pair: int = MAX_FAILURES_PER_PAIR,
                  max_per_user: int = MAX_FAILURES_PER_USER, max_per_ip: int = MAX_FAILURES_PER_IP,
-                 lock_seconds: float = LOCK_SECONDS, spacing_seconds: float = SPACING_SECONDS, clock=time.time):
+                 lock_seconds: float = LOCK_SECONDS, spacing_seconds: float = SPACING_SECONDS,
+                 clock: Clock = SYSTEM_CLOCK):
         self.database = database
         self.max_per_pair = max_per_pair
         self.max_per_user = max_per_user
@@ -106,12 +107,12 @@ class LoginThrottle:
         return Lock(until > now, until, now)
 
     def check(self, username: str, ip: str) -> Lock:
-        return self._lock(self.database.conn(), username, address_key(ip), self.clock())
+        return self._lock(self.database.conn(), username, address_key(ip), self.clock.seconds())
 
     def begin(self, username: str, ip: str) -> Attempt:
         """Check the limits and, if the attempt may go ahead, count it as a failure (one transaction)."""
         address = address_key(ip)
-        now = self.clock()
+        now = self.clock.seconds()
         db = self.database.conn()
         with transaction(db):
             lock = self._lock(db, username, address, now)

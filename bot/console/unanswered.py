@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-
-import numpy as np
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+
 from bot.console.database import ConsoleDatabase
-from bot.console.timeutil import day_start_utc_iso
-from bot.storage import utc_now_iso
+from faq.clock import SYSTEM_CLOCK, Clock, japan_day_start_iso
 from faq.text import normalize_query
 
 SIMILARITY = 0.4
@@ -141,21 +140,22 @@ def load_unanswered(bot_conn, start: date, end: date, limit: int = MAX_EXCHANGES
         "  (e.kind = 'text' AND e.decision = 'fallback' AND coalesce(e.reason, '') != 'no-content') "
         "  OR (e.feedback = 'unresolved' AND e.kind IN ('text', 'pick'))) "
         "ORDER BY e.id DESC LIMIT ?",
-        [READ_CHARS, day_start_utc_iso(start), day_start_utc_iso(end + timedelta(days=1)), limit]).fetchall()
+        [READ_CHARS, japan_day_start_iso(start), japan_day_start_iso(end + timedelta(days=1)), limit]).fetchall()
     return [UnansweredQuestion(*row) for row in rows]
 
 
 class HandledQueries:
     """Questions staff have dealt with (by key), so that they leave the list."""
 
-    def __init__(self, database: ConsoleDatabase):
+    def __init__(self, database: ConsoleDatabase, clock: Clock = SYSTEM_CLOCK):
         self.database = database
+        self.clock = clock
 
     def handled_at(self) -> dict[str, str]:
         return dict(self.database.conn().execute("SELECT query_key, handled_at FROM console_handled_queries"))
 
     def mark(self, keys: list[str], staff: str, faq_id: str | None = None) -> int:
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         db = self.database.conn()
         for key in keys:
             db.execute("INSERT INTO console_handled_queries (query_key, handled_at, staff, faq_id) VALUES (?,?,?,?) "

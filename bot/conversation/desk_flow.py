@@ -56,7 +56,6 @@ class DeskFlow:
 
     def carry_out(self, request: DeskRequest, turn: Turn, exchange_id: int | None) -> tuple[str, ...]:
         """After the request was recorded as `exchange_id`: the blocks that end the reply."""
-        self._exchanges.request_desk(turn.chat, request.parent_id if request.parent_id is not None else exchange_id)
         if not request.open_ticket:
             return ()
         _, notice = self.handoff.start(turn.chat, turn.line_user_id, request.trigger, turn.mode)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import datetime, timedelta
 
 from bot import phrases
 from bot.desk.hours import DeskHours, format_when
@@ -22,11 +21,13 @@ from bot.desk.tickets import BOT, RESIDENT, SYSTEM, NewMessage, Ticket, TicketSt
 from bot.disaster import DisasterMode
 from bot.faq_directory import FaqDirectory
 from bot.line.identity import ChatKey
-from bot.storage import BotDatabase
+from bot.records.exchanges import ExchangeLog
+from faq.clock import SYSTEM_CLOCK, Clock
 from faq.text import normalize_query
 
 HISTORY_EXCHANGES = 6
 HISTORY_HOURS = 24
+HISTORY_KINDS = ("text", "pick", "desk", "topic", "non_text")
 
 # Triggers
 DESK_BUTTON, FALLBACK, KEYWORD, UNRESOLVED_TWICE = "desk_button", "fallback", "keyword", "unresolved_twice"
@@ -61,21 +62,19 @@ class DeskState:
 
 
 class Handoff:
-    def __init__(self, tickets: TicketStore, database: BotDatabase, faqs: FaqDirectory, hours: DeskHours, *,
-                 minutes_per_ticket: int, desk_phone: str, desk_hours_text: str,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(self, tickets: TicketStore, exchanges: ExchangeLog, faqs: FaqDirectory, hours: DeskHours, *,
+                 minutes_per_ticket: int, desk_phone: str, desk_hours_text: str, clock: Clock = SYSTEM_CLOCK):
         self.tickets = tickets
-        self.db = database
+        self.exchanges = exchanges
         self.faqs = faqs
         self.hours = hours
         self.minutes_per_ticket = minutes_per_ticket
         self.desk_phone = desk_phone
         self.desk_hours_text = desk_hours_text
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock
 
     def now(self) -> datetime:
-        """The time used for desk hours (injectable in tests)."""
-        return self._clock()
+        return self.clock.now()
 
     # -- desk hours --------------------------------------------------------------
     def desk_state(self, disaster_ticket: bool, mode: DisasterMode) -> DeskState:
@@ -141,36 +140,26 @@ class Handoff:
         """True if the resident tapped 「職員に相談」 under a 「見つかりませんでした」 answer."""
         if exchange_id is None:
             return False
-        row = self.db.conn().execute("SELECT decision FROM bot_exchanges WHERE id = ?", [exchange_id]).fetchone()
-        return bool(row) and row[0] == "fallback"
+        return self.exchanges.decision_of(exchange_id) == "fallback"
 
     def unresolved_twice(self, chat: ChatKey) -> bool:
         """The resident's last two answers (within the hour) were both rated 「解決しない」."""
-        conn = self.db.conn()
-        last_closed = conn.execute("SELECT max(closed_at) FROM bot_tickets WHERE user_hash = ?",
-                                   [chat.key]).fetchone()[0]
-        since = max(_utc_iso(timedelta(hours=1)), last_closed or "")  # a ticket in between starts afresh
-        rows = conn.execute(
-            "SELECT feedback FROM bot_exchanges WHERE user_hash = ? AND feedback IS NOT NULL AND feedback_at >= ? "
-            "ORDER BY feedback_at DESC, id DESC LIMIT 2", [chat.key, since]).fetchall()
-        return len(rows) == 2 and all(r[0] == "unresolved" for r in rows)
+        last_closed = self.tickets.last_closed_at(chat.key)
+        since = max(self.clock.iso_ago(timedelta(hours=1)), last_closed or "")  # a ticket in between starts afresh
+        feedback = self.exchanges.recent_feedback(chat.key, since, 2)
+        return len(feedback) == 2 and all(f == "unresolved" for f in feedback)
 
     # -- the conversation so far, for staff ------------------------------------------------
     def _history(self, chat: ChatKey) -> tuple[list[NewMessage], str | None]:
         """The resident's last exchanges (already masked) as ticket messages, and their category."""
-        conn = self.db.conn()
-        since = _utc_iso(timedelta(hours=HISTORY_HOURS))
-        last_closed = conn.execute("SELECT max(closed_at) FROM bot_tickets WHERE user_hash = ?",
-                                   [chat.key]).fetchone()[0]
-        since = max(since, last_closed or "")
-        rows = conn.execute(
-            "SELECT created_at, kind, query, decision, reason, faq_id, feedback FROM bot_exchanges "
-            "WHERE user_hash = ? AND created_at > ? AND kind IN ('text', 'pick', 'desk', 'topic', 'non_text') "
-            "ORDER BY id DESC LIMIT ?", [chat.key, since, HISTORY_EXCHANGES]).fetchall()
+        since = max(self.clock.iso_ago(timedelta(hours=HISTORY_HOURS)), self.tickets.last_closed_at(chat.key) or "")
+        past = self.exchanges.conversation(chat.key, since, HISTORY_KINDS, HISTORY_EXCHANGES)
         messages: list[NewMessage] = []
         category = None
         questions: dict[str, str] = {}
-        for created_at, kind, query, decision, reason, faq_id, feedback in reversed(rows):
+        for x in past:
+            created_at, kind, query, decision, reason, faq_id, feedback = (
+                x.created_at, x.kind, x.query, x.decision, x.reason, x.faq_id, x.feedback)
             entry = None
             if faq_id:
                 if faq_id not in questions:
@@ -192,11 +181,6 @@ class Handoff:
             if summary and kind != "desk":
                 messages.append(NewMessage(BOT, summary, created_at))
         return messages, category
-
-
-def _utc_iso(ago: timedelta) -> str:
-    """A stored timestamp ``ago`` before the real now (records use the real clock, not the desk's)."""
-    return (datetime.now(timezone.utc) - ago).isoformat(timespec="milliseconds")
 
 
 def _bot_summary(decision: str, question: str | None, feedback: str | None) -> str | None:

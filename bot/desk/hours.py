@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import jpholiday
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from faq.clock import JAPAN
+
 WEEKDAY_NAMES = "月火水木金土日"
 _DAY_KEYS = {name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 _DAY_KEYS.update({name: i for i, name in enumerate(WEEKDAY_NAMES)})
@@ -69,21 +69,21 @@ class DeskHours:
             return local
         day = local.date()
         if self.is_working_day(day) and local.time().replace(tzinfo=None) < self.opens:
-            return datetime.combine(day, self.opens, TOKYO)
+            return datetime.combine(day, self.opens, JAPAN)
         for _ in range(_SEARCH_DAYS):
             day += timedelta(days=1)
             if self.is_working_day(day):
-                return datetime.combine(day, self.opens, TOKYO)
+                return datetime.combine(day, self.opens, JAPAN)
         return None
 
     def closing_today(self, at: datetime) -> datetime:
-        return datetime.combine(_local(at).date(), self.closes, TOKYO)
+        return datetime.combine(_local(at).date(), self.closes, JAPAN)
 
 
 def _local(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("a timezone-aware datetime is required")
-    return at.astimezone(TOKYO)
+    return at.astimezone(JAPAN)
 
 
 def format_when(at: datetime) -> str:

@@ -8,7 +8,6 @@ once however often it is retried. Every state change is one SQLite transaction.
 from __future__ import annotations
 
 import logging
-import uuid
 
 from bot import phrases
 from bot.desk.tickets import (
@@ -28,8 +27,6 @@ from bot.desk.tickets import (
 from bot.line.client import PUSH_POLICY, LineSender, RetryPolicy
 from bot.line.messages import TEXT_MAX, compose, line_length
 from bot.records.privacy import mask_personal_data
-from bot.storage import utc_now_iso
-from faq.db import transaction
 from faq.text import normalize
 
 log = logging.getLogger(__name__)
@@ -60,17 +57,9 @@ class DeskService:
         staff = self._staff(staff)
         body = self._reply_text(text)
         ticket = self._open_ticket(ticket_id)
-        now = utc_now_iso()
-        conn = self.tickets.db.conn()
-        with transaction(conn):
-            current = conn.execute("SELECT status FROM bot_tickets WHERE id = ?", [ticket.id]).fetchone()
-            if current is None or current[0] == CLOSED:  # closed by someone else a moment ago
-                raise DeskError(f"相談 #{ticket_id} は終了しているため返信できません。")
-            conn.execute("UPDATE bot_tickets SET status = ?, assigned_to = coalesce(assigned_to, ?), "
-                         "first_response_at = coalesce(first_response_at, ?), updated_at = ? WHERE id = ?",
-                         [IN_PROGRESS, staff, now, now, ticket.id])
-            message_id = TicketStore.insert_message(conn, ticket.id, NewMessage(STAFF, body, now, staff),
-                                                    push_status=PENDING, retry_key=str(uuid.uuid4()))
+        message_id = self.tickets.add_staff_reply(ticket.id, staff, body)
+        if message_id is None:  # closed by someone else a moment ago
+            raise DeskError(f"相談 #{ticket_id} は終了しているため返信できません。")
         return self._push(message_id, ticket.id)
 
     def retry_push(self, message_id: int, staff: str) -> TicketMessage:
@@ -93,38 +82,24 @@ class DeskService:
         by = self._staff(by)
         staff = self._staff(staff) if staff is not None and staff.strip() else None
         ticket = self._open_ticket(ticket_id)
-        now = utc_now_iso()
         if staff is not None:
             status = IN_PROGRESS
             note = f"{by} が担当者を {staff} にしました。"
         else:
             status = WAITING if ticket.first_response_at is None else ticket.status
             note = f"{by} が担当者の割り当てを外しました。"
-        conn = self.tickets.db.conn()
-        with transaction(conn):
-            changed = conn.execute("UPDATE bot_tickets SET assigned_to = ?, status = ?, updated_at = ? "
-                                   "WHERE id = ? AND status != 'closed'", [staff, status, now, ticket.id]).rowcount
-            if not changed:
-                raise DeskError(f"相談 #{ticket_id} は終了しています。")
-            TicketStore.insert_message(conn, ticket.id, NewMessage(SYSTEM, note, now, by))
+        if not self.tickets.set_assignee(ticket.id, staff, status, NewMessage(SYSTEM, note, staff=by)):
+            raise DeskError(f"相談 #{ticket_id} は終了しています。")
         return self.tickets.get(ticket.id)
 
     def close(self, ticket_id: int, staff: str) -> Ticket:
         """Closes and pushes a short message telling the resident they are back with the bot."""
         staff = self._staff(staff)
         ticket = self._open_ticket(ticket_id)
-        now = utc_now_iso()
-        conn = self.tickets.db.conn()
-        with transaction(conn):
-            changed = conn.execute("UPDATE bot_tickets SET status = ?, closed_at = ?, updated_at = ?, "
-                                   "assigned_to = coalesce(assigned_to, ?) WHERE id = ? AND status != 'closed'",
-                                   [CLOSED, now, now, staff, ticket.id]).rowcount
-            if not changed:
-                raise DeskError(f"相談 #{ticket_id} はすでに終了しています。")
-            TicketStore.insert_message(conn, ticket.id, NewMessage(SYSTEM, f"{staff} が相談を終了しました。", now, staff))
-            notice_id = TicketStore.insert_message(conn, ticket.id,
-                                                   NewMessage(SYSTEM, phrases.TICKET_CLOSED, now, staff),
-                                                   push_status=PENDING, retry_key=str(uuid.uuid4()))
+        notice_id = self.tickets.close_by_staff(ticket.id, staff, f"{staff} が相談を終了しました。",
+                                                phrases.TICKET_CLOSED)
+        if notice_id is None:
+            raise DeskError(f"相談 #{ticket_id} はすでに終了しています。")
         self._after_close_push(self._push(notice_id, ticket.id))
         return self.tickets.get(ticket.id)
 

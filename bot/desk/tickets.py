@@ -8,9 +8,11 @@ the data classes below, so it cannot leak into a page or a log by accident.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
-from bot.storage import BotDatabase, utc_now_iso
+from bot.storage import BotDatabase
+from faq.clock import SYSTEM_CLOCK, Clock
 from faq.db import transaction
 
 WAITING, IN_PROGRESS, CLOSED = "waiting", "in_progress", "closed"
@@ -76,8 +78,11 @@ def _message(row) -> TicketMessage:
 
 
 class TicketStore:
-    def __init__(self, database: BotDatabase):
+    """The only module that reads or writes ``bot_tickets`` and ``bot_ticket_messages``."""
+
+    def __init__(self, database: BotDatabase, clock: Clock = SYSTEM_CLOCK):
         self.db = database
+        self.clock = clock
 
     # -- reading (the console uses these) ------------------------------------
     def get(self, ticket_id: int) -> Ticket | None:
@@ -123,7 +128,7 @@ class TicketStore:
         Returns (ticket, created). A second request while one is open appends ``again_note`` to it.
         One transaction: two events of the same resident at once cannot open two tickets.
         """
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         conn = self.db.conn()
         with transaction(conn):
             row = conn.execute(f"SELECT {_TICKET_COLUMNS} FROM bot_tickets WHERE user_hash = ? "
@@ -148,11 +153,11 @@ class TicketStore:
         conn = self.db.conn()
         with transaction(conn):
             message_id = self.insert_message(conn, ticket_id, message)
-            conn.execute("UPDATE bot_tickets SET updated_at = ? WHERE id = ?", [utc_now_iso(), ticket_id])
+            conn.execute("UPDATE bot_tickets SET updated_at = ? WHERE id = ?", [self.clock.now_iso(), ticket_id])
         return self.message(message_id)
 
     def close_by_resident(self, ticket_id: int, note: str) -> bool:
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         conn = self.db.conn()
         with transaction(conn):
             # the resident ended it in the chat: nothing more is pushed, so the raw LINE id goes now
@@ -169,12 +174,54 @@ class TicketStore:
             "SELECT count(*) FROM bot_tickets WHERE status = 'waiting' AND id < ? AND disaster = ?",
             [ticket.id, int(ticket.disaster)]).fetchone()[0]
 
-    def last_message_by(self, ticket_id: int, sender: str) -> TicketMessage | None:
-        row = self.db.conn().execute(f"SELECT {_MESSAGE_COLUMNS} FROM bot_ticket_messages WHERE ticket_id = ? "
-                                     "AND sender = ? ORDER BY id DESC LIMIT 1", [ticket_id, sender]).fetchone()
-        return _message(row) if row else None
+    def last_closed_at(self, user_hash: str) -> str | None:
+        """When the resident's last ticket was closed (what came before belongs to that ticket)."""
+        return self.db.conn().execute("SELECT max(closed_at) FROM bot_tickets WHERE user_hash = ?",
+                                      [user_hash]).fetchone()[0]
 
-    # -- for the desk (bot/desk.py) -----------------------------------------------
+    # -- staff actions (bot/desk/service.py); each is one transaction -------------------
+    def add_staff_reply(self, ticket_id: int, staff: str, text: str) -> int | None:
+        """Store a staff reply as ``pending`` with a fresh retry key, take the ticket in progress and
+        assign it to ``staff`` if unassigned; None if the ticket is closed (or gone)."""
+        now = self.clock.now_iso()
+        conn = self.db.conn()
+        with transaction(conn):
+            changed = conn.execute(
+                "UPDATE bot_tickets SET status = ?, assigned_to = coalesce(assigned_to, ?), "
+                "first_response_at = coalesce(first_response_at, ?), updated_at = ? WHERE id = ? AND status != ?",
+                [IN_PROGRESS, staff, now, now, ticket_id, CLOSED]).rowcount
+            if not changed:
+                return None
+            return self.insert_message(conn, ticket_id, NewMessage(STAFF, text, now, staff),
+                                       push_status=PENDING, retry_key=str(uuid.uuid4()))
+
+    def set_assignee(self, ticket_id: int, staff: str | None, status: str, note: NewMessage) -> bool:
+        """Change who handles an open ticket (and its status) with a note; False if it is closed."""
+        now = self.clock.now_iso()
+        conn = self.db.conn()
+        with transaction(conn):
+            changed = conn.execute("UPDATE bot_tickets SET assigned_to = ?, status = ?, updated_at = ? "
+                                   "WHERE id = ? AND status != ?", [staff, status, now, ticket_id, CLOSED]).rowcount
+            if changed:
+                self.insert_message(conn, ticket_id, NewMessage(note.sender, note.text, now, note.staff))
+        return bool(changed)
+
+    def close_by_staff(self, ticket_id: int, staff: str, note: str, notice: str) -> int | None:
+        """Close an open ticket with a note for staff and a ``pending`` notice to push to the resident;
+        returns the notice's id, None if the ticket was already closed."""
+        now = self.clock.now_iso()
+        conn = self.db.conn()
+        with transaction(conn):
+            changed = conn.execute("UPDATE bot_tickets SET status = ?, closed_at = ?, updated_at = ?, "
+                                   "assigned_to = coalesce(assigned_to, ?) WHERE id = ? AND status != ?",
+                                   [CLOSED, now, now, staff, ticket_id, CLOSED]).rowcount
+            if not changed:
+                return None
+            self.insert_message(conn, ticket_id, NewMessage(SYSTEM, note, now, staff))
+            return self.insert_message(conn, ticket_id, NewMessage(SYSTEM, notice, now, staff),
+                                       push_status=PENDING, retry_key=str(uuid.uuid4()))
+
+    # -- pushing to the resident (bot/desk/service.py) ---------------------------------
     def line_user_id(self, ticket_id: int) -> str | None:
         row = self.db.conn().execute("SELECT line_user_id FROM bot_tickets WHERE id = ?", [ticket_id]).fetchone()
         return row[0] if row else None
@@ -195,11 +242,11 @@ class TicketStore:
                                "attempts = attempts + ? WHERE id = ?", [status, error, attempts, message_id])
         return self.message(message_id)
 
-    @staticmethod
-    def insert_message(conn, ticket_id: int, message: NewMessage, push_status: str | None = None,
-                retry_key: str | None = None) -> int:
+    def insert_message(self, conn, ticket_id: int, message: NewMessage, push_status: str | None = None,
+                       retry_key: str | None = None) -> int:
+        """Insert within the caller's transaction on ``conn``."""
         return conn.execute(
             "INSERT INTO bot_ticket_messages (ticket_id, created_at, sender, staff, text, push_status, retry_key) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [ticket_id, message.created_at or utc_now_iso(), message.sender, message.staff, message.text,
+            [ticket_id, message.created_at or self.clock.now_iso(), message.sender, message.staff, message.text,
              push_status, retry_key]).fetchall()[0][0]

@@ -55,7 +55,6 @@ class SendResult:
     attempts: int
     error: str | None = None         # for staff: HTTP status and LINE's message (never user text)
     request_id: str | None = None
-    already_accepted: bool = False   # a 409 on the retry key: an earlier attempt was delivered
 
 
 def _header(headers, name: str) -> str | None:
@@ -150,7 +149,7 @@ class LineSender:
                 if exc.status == 409 and retry_key is not None:
                     accepted = _header(exc.headers, "x-line-accepted-request-id") or request_id
                     log.info("LINE %s: retry key already accepted (request id %s): counted as sent", kind, accepted)
-                    return SendResult(True, attempt, request_id=accepted, already_accepted=True)
+                    return SendResult(True, attempt, request_id=accepted)
                 detail = _line_message(exc.body)
                 error = f"HTTP {exc.status}" + (f": {detail}" if detail else "")
                 retryable = exc.status == 429 or exc.status >= 500 or exc.status == 0
@@ -181,6 +180,3 @@ class LineSender:
             self._sleep(wait)
             delay = min(delay * 2, policy.max_delay)
 
-
-# The webhook side used this name before pushes existed.
-LineReplier = LineSender

@@ -6,7 +6,7 @@ import time
 import uuid
 
 from bot.line.claims import EventClaims
-from bot.line.client import LineReplier
+from bot.line.client import LineSender
 from bot.line.responder import DeliveryLog, Reply, Responder
 
 log = logging.getLogger(__name__)
@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 class EventHandler:
     def __init__(self, responder: Responder, claims: EventClaims, exchanges: DeliveryLog,
-                 replier: LineReplier):
+                 replier: LineSender):
         self.responder = responder
         self.claims = claims
         self.exchanges = exchanges

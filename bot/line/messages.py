@@ -17,7 +17,6 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     TextMessage,
-    URIAction,
 )
 
 from bot.line.postback import POSTBACK_DATA_MAX, Postback
@@ -109,10 +108,6 @@ def message_action(label: str, text: str) -> MessageAction:
 def location_action(label: str) -> LocationAction:
     """LINE's 「位置情報」 quick reply: opens the resident's location picker (quick replies only)."""
     return LocationAction(label=truncate(label, LABEL_MAX))
-
-
-def uri_action(label: str, uri: str) -> URIAction:
-    return URIAction(label=truncate(label, LABEL_MAX), uri=uri)
 
 
 def quick_reply(actions: Sequence) -> QuickReply | None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from bot.line.client import LineSender
 from bot.line.messages import TEXT_MAX, compose, line_length
-from bot.storage import BotDatabase, utc_now_iso
+from bot.storage import BotDatabase
+from faq.clock import SYSTEM_CLOCK, Clock
 from faq.text import normalize
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -54,8 +55,9 @@ _COLUMNS = "id, created_at, sent_by, text, status, error, attempts, request_id"
 
 
 class Broadcaster:
-    def __init__(self, database: BotDatabase, sender: LineSender):
+    def __init__(self, database: BotDatabase, sender: LineSender, clock: Clock = SYSTEM_CLOCK):
         self.db = database
+        self.clock = clock
         self.sender = sender
 
     def send(self, raw_text: str, by: str) -> BroadcastRecord:
@@ -63,7 +65,7 @@ class Broadcaster:
         by = normalize(by or "").replace("\n", " ").strip()
         if not by:
             raise BroadcastError("送信者（職員名）を指定してください / staff name is required")
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         record_id = self.db.conn().execute(
             "INSERT INTO bot_broadcasts (created_at, updated_at, sent_by, text, retry_key, status) "
             "VALUES (?, ?, ?, ?, ?, ?) RETURNING id", [now, now, by, text, str(uuid.uuid4()), PENDING]).fetchall()[0][0]
@@ -94,5 +96,5 @@ class Broadcaster:
             "UPDATE bot_broadcasts SET status = ?, error = ?, attempts = attempts + ?, request_id = ?, "
             "updated_at = ? WHERE id = ?",
             [SENT if result.ok else FAILED, None if result.ok else result.error, result.attempts,
-             result.request_id, utc_now_iso(), record_id])
+             result.request_id, self.clock.now_iso(), record_id])
         return self.get(record_id)

@@ -1,11 +1,14 @@
-"""What the bot records: exchanges (masked), feedback, desk requests and follow status."""
+"""What the bot records: exchanges (masked), feedback and follow status (``bot_exchanges``, ``bot_users``).
+
+This module owns both tables; the desk reads a resident's recent exchanges through it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from bot.line.identity import ChatKey
-from bot.storage import BotDatabase, utc_now_iso
+from bot.storage import BotDatabase
+from faq.clock import SYSTEM_CLOCK, Clock
 
 RESOLVED, UNRESOLVED = "resolved", "unresolved"
 
@@ -27,14 +30,27 @@ class ExchangeRecord:
     parent_id: int | None = None
 
 
+@dataclass(frozen=True)
+class PastExchange:
+    """A recorded turn as the desk shows it to staff (``query`` already masked)."""
+    created_at: str
+    kind: str
+    query: str | None
+    decision: str
+    reason: str | None
+    faq_id: str | None
+    feedback: str | None
+
+
 class ExchangeLog:
-    def __init__(self, db: BotDatabase):
+    def __init__(self, db: BotDatabase, clock: Clock = SYSTEM_CLOCK):
         self.db = db
+        self.clock = clock
 
     def record(self, rec: ExchangeRecord) -> int:
         """Store an exchange; a re-handled event (stale claim) updates its earlier row."""
         db = self.db.conn()
-        values = [rec.event_id, utc_now_iso(), rec.chat.key, rec.chat.source_type, rec.kind, rec.query,
+        values = [rec.event_id, self.clock.now_iso(), rec.chat.key, rec.chat.source_type, rec.kind, rec.query,
                   int(rec.pii_masked), rec.decision, rec.reason, rec.faq_id, rec.score, int(rec.degraded),
                   rec.latency_ms, rec.parent_id]
         row = db.execute(
@@ -55,22 +71,15 @@ class ExchangeLog:
         """Store feedback on the chat's own exchange; False if it is not theirs or unknown."""
         cur = self.db.conn().execute(
             "UPDATE bot_exchanges SET feedback = ?, feedback_at = ? WHERE id = ? AND user_hash = ?",
-            [RESOLVED if resolved else UNRESOLVED, utc_now_iso(), exchange_id, chat.key])
+            [RESOLVED if resolved else UNRESOLVED, self.clock.now_iso(), exchange_id, chat.key])
         return cur.rowcount == 1
 
     def owns(self, exchange_id: int, chat: ChatKey) -> bool:
         return self.db.conn().execute("SELECT 1 FROM bot_exchanges WHERE id = ? AND user_hash = ?",
                                       [exchange_id, chat.key]).fetchone() is not None
 
-    def request_desk(self, chat: ChatKey, exchange_id: int | None) -> int:
-        row = self.db.conn().execute(
-            "INSERT INTO bot_handoff_requests (created_at, user_hash, source_type, exchange_id) "
-            "VALUES (?, ?, ?, ?) RETURNING id",
-            [utc_now_iso(), chat.key, chat.source_type, exchange_id]).fetchall()[0]
-        return int(row[0])
-
     def set_following(self, chat: ChatKey, following: bool) -> None:
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         self.db.conn().execute(
             "INSERT INTO bot_users (user_hash, active, first_seen, last_seen, unfollowed_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(user_hash) DO UPDATE SET active = excluded.active, last_seen = excluded.last_seen, "
@@ -79,7 +88,7 @@ class ExchangeLog:
 
     def touch_user(self, chat: ChatKey) -> None:
         """A message from a user: known and active (a message proves they have not blocked the bot)."""
-        now = utc_now_iso()
+        now = self.clock.now_iso()
         self.db.conn().execute(
             "INSERT INTO bot_users (user_hash, active, first_seen, last_seen) VALUES (?, 1, ?, ?) "
             "ON CONFLICT(user_hash) DO UPDATE SET active = 1, last_seen = excluded.last_seen, unfollowed_at = NULL",
@@ -87,7 +96,7 @@ class ExchangeLog:
 
     def recent_topic(self, chat: ChatKey, within_minutes: int = 30) -> str | None:
         """The category the chat picked from the topic menu in the last minutes, if any."""
-        since = (datetime.now(timezone.utc) - timedelta(minutes=within_minutes)).isoformat(timespec="milliseconds")
+        since = self.clock.iso_ago(timedelta(minutes=within_minutes))
         row = self.db.conn().execute(
             "SELECT reason FROM bot_exchanges WHERE user_hash = ? AND kind = 'topic' AND created_at >= ? "
             "ORDER BY id DESC LIMIT 1", [chat.key, since]).fetchone()
@@ -102,3 +111,29 @@ class ExchangeLog:
             f"SELECT faq_id, count(*) FROM bot_exchanges WHERE decision = 'answer' AND faq_id IN ({marks}) "
             "GROUP BY faq_id", faq_ids).fetchall()
         return {faq_id: n for faq_id, n in rows}
+
+    # -- for the desk (bot/desk/handoff.py) -------------------------------------------
+    def decision_of(self, exchange_id: int) -> str | None:
+        row = self.db.conn().execute("SELECT decision FROM bot_exchanges WHERE id = ?", [exchange_id]).fetchone()
+        return row[0] if row else None
+
+    def recent_feedback(self, user_hash: str, since: str, limit: int) -> list[str]:
+        """The resident's latest feedback values given at or after ``since``, newest first."""
+        rows = self.db.conn().execute(
+            "SELECT feedback FROM bot_exchanges WHERE user_hash = ? AND feedback IS NOT NULL AND feedback_at >= ? "
+            "ORDER BY feedback_at DESC, id DESC LIMIT ?", [user_hash, since, limit]).fetchall()
+        return [r[0] for r in rows]
+
+    def conversation(self, user_hash: str, since: str, kinds: tuple[str, ...], limit: int) -> list[PastExchange]:
+        """The resident's last ``limit`` exchanges of ``kinds`` after ``since``, oldest first."""
+        marks = ",".join("?" * len(kinds))
+        rows = self.db.conn().execute(
+            "SELECT created_at, kind, query, decision, reason, faq_id, feedback FROM bot_exchanges "
+            f"WHERE user_hash = ? AND created_at > ? AND kind IN ({marks}) ORDER BY id DESC LIMIT ?",
+            [user_hash, since, *kinds, limit]).fetchall()
+        return [PastExchange(*r) for r in reversed(rows)]
+
+    def degraded_since(self, since: str) -> int:
+        """How many answers were given from lexical search only since ``since`` (the console header)."""
+        return int(self.db.conn().execute(
+            "SELECT count(*) FROM bot_exchanges WHERE degraded = 1 AND created_at >= ?", [since]).fetchone()[0])

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from bot.storage import BotDatabase
+from faq.clock import SYSTEM_CLOCK, Clock, to_iso
 from faq.db import transaction
 
 # A closed ticket keeps the raw LINE user id only while its close notice may still be pushed again
@@ -16,7 +17,6 @@ LINE_ID_GRACE_DAYS = 3
 class PurgeReport:
     cutoff: str
     exchanges: int
-    handoff_requests: int
     processed_events: int
     users: int
     tickets: int            # closed desk tickets (with the LINE user id they kept for replies)
@@ -26,27 +26,26 @@ class PurgeReport:
 
     @property
     def total(self) -> int:
-        return (self.exchanges + self.handoff_requests + self.processed_events + self.users + self.tickets
+        return (self.exchanges + self.processed_events + self.users + self.tickets
                 + self.ticket_messages)
 
 
-def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
-    """Delete exchanges, desk requests, handled-event ids, inactive-for-long users and desk tickets closed
-    before the cutoff (open tickets are never deleted: a resident is still waiting for an answer); clear
-    the raw LINE id of tickets closed more than LINE_ID_GRACE_DAYS ago.
+def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, clock: Clock = SYSTEM_CLOCK) -> PurgeReport:
+    """Delete exchanges, handled-event ids, inactive-for-long users and desk tickets closed before the
+    cutoff (open tickets are never deleted: a resident is still waiting for an answer); clear the raw
+    LINE id of tickets closed more than LINE_ID_GRACE_DAYS ago.
 
     Deleted rows are overwritten (secure_delete) and the WAL is checkpointed, so
     the masked questions do not linger in the database files.
     """
     if older_than_days < 0:
         raise ValueError("older_than_days must be >= 0")
-    cutoff_dt = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
-    cutoff = cutoff_dt.isoformat(timespec="milliseconds")
+    cutoff_dt = clock.now() - timedelta(days=older_than_days)
+    cutoff = to_iso(cutoff_dt)
     cutoff_epoch = cutoff_dt.timestamp()
     conn = db.conn()
     targets = [
         ("exchanges", "bot_exchanges", "created_at < ?", cutoff),
-        ("handoff_requests", "bot_handoff_requests", "created_at < ?", cutoff),
         ("processed_events", "bot_processed_events", "claimed_at < ?", cutoff_epoch),
         ("users", "bot_users", "last_seen < ?", cutoff),
         ("ticket_messages", "bot_ticket_messages",
@@ -56,8 +55,7 @@ def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: dat
     counts: dict[str, int] = {}
     if not dry_run:
         conn.execute("PRAGMA secure_delete = ON")
-    grace_cutoff = ((now or datetime.now(timezone.utc)) - timedelta(days=LINE_ID_GRACE_DAYS)).isoformat(
-        timespec="milliseconds")
+    grace_cutoff = to_iso(clock.now() - timedelta(days=LINE_ID_GRACE_DAYS))
     line_ids_where = "status = 'closed' AND closed_at < ? AND line_user_id IS NOT NULL"
     with transaction(conn):
         if dry_run:

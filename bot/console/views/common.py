@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import current_app, g, render_template
 
@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 
 def services() -> ConsoleServices:
     return console_services()
+
+
+def clock():
+    """The product's clock (a FixedClock in tests)."""
+    return services().bot.clock
 
 
 def bot_conn():
@@ -38,6 +43,12 @@ def faq_db_path() -> str:
     return current_app.config["FAQBOT_DB"]
 
 
+def faq_store():
+    """The FAQ store on the shared database, stamping with the product's clock (close it after use)."""
+    from faq.store import FaqStore
+    return FaqStore.open(faq_db_path(), clock())
+
+
 def log_access(action: str, *, ticket_id: int | None = None, target: str | None = None) -> None:
     services().access_log.write(g.staff.username, action, ticket_id=ticket_id, target=target, ip=client_ip())
 
@@ -45,8 +56,7 @@ def log_access(action: str, *, ticket_id: int | None = None, target: str | None 
 def current_disaster_mode():
     """The disaster mode for the page header; a problem reading it must not break every page."""
     try:
-        from bot.disaster import read_disaster_mode
-        return read_disaster_mode(faq_db_path())
+        return services().bot.disaster.current()
     except Exception:  # noqa: BLE001
         log.exception("could not read the disaster mode for the console header")
         return None
@@ -64,10 +74,8 @@ def current_search_health(window_minutes: int = 60) -> SearchHealth | None:
     """For the page header: staff must see when the bot answers from lexical search only."""
     try:
         health = searcher().health()
-        since = (datetime.now(timezone.utc) - timedelta(minutes=window_minutes)).isoformat(timespec="milliseconds")
-        recent = bot_conn().execute("SELECT count(*) FROM bot_exchanges WHERE degraded = 1 AND created_at >= ?",
-                                    [since]).fetchone()[0]
-        return SearchHealth(health.degraded, health.problem if health.degraded else None, int(recent))
+        recent = services().bot.exchanges.degraded_since(clock().iso_ago(timedelta(minutes=window_minutes)))
+        return SearchHealth(health.degraded, health.problem if health.degraded else None, recent)
     except Exception:  # noqa: BLE001
         log.exception("could not read the search health for the console header")
         return None

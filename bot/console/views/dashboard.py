@@ -8,9 +8,8 @@ from flask import Blueprint, request
 from bot.console.charts import Series, bar_chart, percent_chart
 from bot.console.navigator_report import navigator_usage
 from bot.console.reports import build_dashboard
-from bot.console.timeutil import day_start_utc_iso, today_jst
-from bot.console.views.common import bot_conn, faq_db_path, render, services
-from faq.store import FaqStore
+from bot.console.views.common import bot_conn, clock, faq_store, render, services
+from faq.clock import japan_day_start_iso
 
 bp = Blueprint("dashboard", __name__)
 
@@ -21,12 +20,12 @@ PERIODS = (14, 30)
 def overview():
     days = request.args.get("days", "14")
     days = int(days) if days in {str(p) for p in PERIODS} else PERIODS[0]
-    store = FaqStore.open(faq_db_path())
+    store = faq_store()
     try:
         titles = {e.id: e.question for e in store.list(include_inactive=True)}
     finally:
         store.close()
-    board = build_dashboard(bot_conn(), today_jst(), days, titles)
+    board = build_dashboard(bot_conn(), clock().japan_today(), days, titles)
     labels = [f"{d.day.month}/{d.day.day}" for d in board.days]
     charts = {
         "questions": bar_chart("日ごとの質問数（回答・もしかして・職員へ）", labels, [
@@ -43,8 +42,8 @@ def overview():
     catalogue = support.navigator.catalogue if support is not None else None
     if catalogue is not None:
         steps = [(q.key, q.title) for q in catalogue.questions]
-        navigator = navigator_usage(bot_conn(), day_start_utc_iso(board.start),
-                                    day_start_utc_iso(board.end + timedelta(days=1)), steps)
+        navigator = navigator_usage(bot_conn(), japan_day_start_iso(board.start),
+                                    japan_day_start_iso(board.end + timedelta(days=1)), steps)
         if navigator.households:   # no empty chart while nobody used it
             charts["navigator"] = bar_chart("支援制度ナビ：途中で終えた質問（世帯数）", [t for t, _ in navigator.stopped], [
                 Series("世帯", "#8a5a00", tuple(n for _, n in navigator.stopped))])

@@ -9,11 +9,12 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
 from bot.console.drafts import DraftError, approval_actor
 from bot.console.security import admin_required
-from bot.console.timeutil import parse_day, today_jst
+from bot.console.timeutil import parse_day
 from bot.console.unanswered import group_questions, load_unanswered
 from bot.console.views.common import (
     bot_conn,
-    faq_db_path,
+    clock,
+    faq_store,
     log_access,
     render,
     searcher,
@@ -38,7 +39,7 @@ FIELD_LABELS = {"id": "ID", "category": "カテゴリ", "question": "質問", "a
 
 
 def _store() -> FaqStore:
-    return FaqStore.open(faq_db_path())
+    return faq_store()
 
 
 @bp.get("/faq")
@@ -111,7 +112,7 @@ def _group_from_request():
     key = request.args.get("group", "")
     if not KEY_PATTERN.match(key):
         return None, None, None
-    end = parse_day(request.args.get("to")) or today_jst()
+    end = parse_day(request.args.get("to")) or clock().japan_today()
     start = parse_day(request.args.get("from")) or end - timedelta(days=29)
     if start > end or (end - start).days > 366:
         return None, None, None

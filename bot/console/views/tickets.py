@@ -1,12 +1,10 @@
 """The desk: the ticket queue and one ticket (conversation, reply, assign, close, retry a push)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 
 from bot.console.timeutil import minutes_between
-from bot.console.views.common import desk, log_access, render, services, tickets
+from bot.console.views.common import clock, desk, log_access, render, services, tickets
 
 bp = Blueprint("tickets", __name__)
 
@@ -23,15 +21,11 @@ def _desk_error():
     return DeskError
 
 
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
 @bp.get("/tickets")
 def queue():
     show_closed = request.args.get("closed") == "1"
     store = tickets()
-    now = _now_iso()
+    now = clock().now_iso()
     rows = [(t, minutes_between(t.created_at, now if t.first_response_at is None else t.first_response_at))
             for t in store.queue(include_closed=show_closed)]
     return render("queue.html", rows=rows, counts=store.counts(), show_closed=show_closed,
@@ -60,7 +54,7 @@ def _detail_page(ticket, *, draft: str = "", error: str | None = None, status: i
                   colleagues=[s for s in staff.list(include_disabled=False) if s.username != g.staff.username],
                   status_labels=STATUS_LABELS, sender_labels=SENDER_LABELS, push_labels=PUSH_LABELS,
                   trigger_labels=TRIGGER_LABELS, draft=draft, error=error,
-                  waited=minutes_between(ticket.created_at, ticket.first_response_at or _now_iso()))
+                  waited=minutes_between(ticket.created_at, ticket.first_response_at or clock().now_iso()))
 
 
 @bp.get("/tickets/<int:ticket_id>/status.json")

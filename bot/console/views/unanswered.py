@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, g, redirect, request, url_for
 
-from bot.console.timeutil import parse_day, today_jst
+from bot.console.timeutil import parse_day
 from bot.console.unanswered import group_questions, load_unanswered
-from bot.console.views.common import bot_conn, log_access, render, services
+from bot.console.views.common import bot_conn, clock, log_access, render, services
 
 bp = Blueprint("unanswered", __name__)
 
@@ -22,7 +22,7 @@ MAX_GROUPS_SHOWN = 200
 
 def _range() -> tuple:
     error = None
-    end = today_jst()
+    end = clock().japan_today()
     start = end - timedelta(days=DEFAULT_DAYS - 1)
     raw_from, raw_to = request.args.get("from", ""), request.args.get("to", "")
     if raw_from or raw_to:
