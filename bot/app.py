@@ -10,15 +10,18 @@ import logging
 from flask import Flask, jsonify
 from linebot.v3 import WebhookParser
 
-from bot.config import ConfigError, check_production, config_from_env, is_production
+from bot.config import DEFAULT_DESK_HOURS, ConfigError, check_production, config_from_env, is_production
 from bot.console import init_console
 from bot.conversation.conversation import Conversation
+from bot.conversation.smalltalk import Smalltalk, SmalltalkError
 from bot.desk.handoff import Handoff
 from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
 from bot.desk.tickets import TicketStore
 from bot.disaster import mode_reader
 from bot.faq_directory import FaqDirectory
+from bot.language.chat import ChatLanguages
+from bot.language.memory import LanguageMemory
 from bot.line.claims import EventClaims
 from bot.line.client import LineSender
 from bot.line.handler import EventHandler
@@ -26,7 +29,7 @@ from bot.line.identity import UserHasher
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.services import EXTENSION_KEY, BotServices
-from bot.storage import BotDatabase
+from bot.storage import BotDatabase, utc_now_iso
 from faq.clock import SYSTEM_CLOCK, Clock
 from faq.store import FaqStore
 from index.config import cache_from_env, make_embedder, search_config_from_env
@@ -79,6 +82,10 @@ def build_services(cfg) -> BotServices:
         hours = desk_hours_from_config(cfg)
     except DeskHoursError as exc:
         raise ConfigError(str(exc)) from None
+    try:
+        smalltalk = Smalltalk.load(cfg.get("FAQBOT_SMALLTALK") or "faq/smalltalk.yaml")
+    except SmalltalkError as exc:
+        raise ConfigError(str(exc)) from None
     FaqStore.open(cfg["FAQBOT_DB"]).close()  # the knowledge base's tables exist before any event
     database = BotDatabase(cfg["FAQBOT_DB"])
 
@@ -107,6 +114,9 @@ def build_services(cfg) -> BotServices:
     services.conversation = Conversation(lambda: services.searcher, faqs, exchanges, hasher,
                                          cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
                                          disaster_mode=mode_reader(database.conn),
-                                         emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]))
+                                         emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]),
+                                         languages=ChatLanguages(LanguageMemory(database.conn, utc_now_iso)),
+                                         smalltalk=smalltalk, help_contact=cfg.get("FAQBOT_MULTILINGUAL_HELP", ""),
+                                         default_hours=DEFAULT_DESK_HOURS)
     services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
     return services

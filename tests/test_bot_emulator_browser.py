@@ -94,7 +94,7 @@ def test_a_resident_asks_gets_the_answer_and_gives_feedback(emulator, browser, s
     browser.find_element(By.ID, "follow").click()
     wait_for_bot_text(browser, "友だち追加ありがとうございます")
     wait_for_quick(browser, "職員に相談")
-    assert [b.text for b in quick_buttons(browser)] == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談"]
+    assert [b.text for b in quick_buttons(browser)] == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談", "Language / 言語"]
     browser.save_screenshot(str(shots / "1-greeting.png"))
 
     entry = FaqStore.open(db).get(RISAI_ID)

@@ -18,7 +18,8 @@ MENU = "menu"
 HELP = "help"
 SUBJECT = "subj"     # a disaster-support subject (c = its key in phrases.DISASTER_SUBJECTS)
 END_TICKET = "endt"  # the resident ends their desk ticket and returns to the bot
-ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET)
+LANGUAGE = "lang"    # the language choices; with c = a language code, answer in that language
+ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET, LANGUAGE)
 
 
 @dataclass(frozen=True)
