@@ -83,8 +83,10 @@ class FaqEntry:
         return [lang for lang in TRANSLATION_LANGUAGES if lang not in self.translations]
 
     def content_hash(self) -> str:
-        """Hash of everything that search reads; unchanged hash = no re-embedding. Translations are
-        not searched (the embedding model is multilingual), so they leave the hash alone."""
-        payload = json.dumps([self.question, self.alt_questions, self.answer, self.category,
-                              self.tags], ensure_ascii=False)
+        """Hash of everything that search reads; unchanged hash = no re-embedding. Translated questions
+        are searched too (as alternative questions); an entry without translations hashes as it always did."""
+        fields = [self.question, self.alt_questions, self.answer, self.category, self.tags]
+        if self.translations:
+            fields.append(sorted(t.question for t in self.translations.values()))
+        payload = json.dumps(fields, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
