@@ -83,10 +83,9 @@ class FaqEntry:
         return [lang for lang in TRANSLATION_LANGUAGES if lang not in self.translations]
 
     def content_hash(self) -> str:
-        """Hash of everything that search reads; unchanged hash = no re-embedding. Translated questions
-        are searched too (as alternative questions); an entry without translations hashes as it always did."""
-        fields = [self.question, self.alt_questions, self.answer, self.category, self.tags]
-        if self.translations:
-            fields.append(sorted(t.question for t in self.translations.values()))
-        payload = json.dumps(fields, ensure_ascii=False)
+        """Hash of everything that search reads; unchanged hash = no re-embedding. Translations are not
+        searched: indexed as alternative questions they pulled other queries of their language towards the
+        few translated entries (docs/BENCHMARKS.md), and e5 matches across languages without them."""
+        payload = json.dumps([self.question, self.alt_questions, self.answer, self.category,
+                              self.tags], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

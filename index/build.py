@@ -34,9 +34,7 @@ class BuildReport:
 
 
 def question_texts(entry: FaqEntry) -> list[tuple[int, str]]:
-    # translated questions are matched like alt questions: a question in English finds its entry
-    translated = [(KIND_ALT, t.question) for t in entry.translations.values()]
-    return [(KIND_QUESTION, entry.question)] + [(KIND_ALT, q) for q in entry.alt_questions] + translated
+    return [(KIND_QUESTION, entry.question)] + [(KIND_ALT, q) for q in entry.alt_questions]
 
 
 def passage_text(entry: FaqEntry) -> str:
