@@ -33,6 +33,7 @@ from bot.language.texts import texts
 from bot.records.exchanges import ExchangeLog
 
 SMALLTALK = "smalltalk"
+_COMMAND_WORDS = phrases.MENU_KEYWORDS | phrases.HELP_KEYWORDS | LANGUAGE_MENU_WORDS | {phrases.DESK_LABEL}
 
 
 class MessageFlow:
@@ -64,7 +65,8 @@ class MessageFlow:
         alarm = emergency.detect(said.query)
         small = self._smalltalk.match(said.query) if self._smalltalk else None
         hint = alarm.lang if alarm else (small.lang if small else None)
-        turn = replace(turn, lang=self._languages.of_message(turn.chat, turn.lang, said.query, hint))
+        if said.keyword not in _COMMAND_WORDS:  # 「メニュー」 from an English speaker says nothing of their language
+            turn = replace(turn, lang=self._languages.of_message(turn.chat, turn.lang, said.query, hint))
         lang, t = turn.lang, texts(turn.lang)
         lead = [say.emergency(lang, turn.mode.active, self._emergency_7119)] if alarm else []
         lead += [t.personal_data_note] if said.masked else []
