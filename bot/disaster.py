@@ -80,8 +80,9 @@ def clean_name(name: str) -> str:
 
 
 def set_disaster_mode(db_path: str | Path, *, active: bool, name: str = "", desk_24h: bool = True,
-                      by: str) -> DisasterMode:
-    """Raises ValueError (Japanese message) when turning on without a name."""
+                      by: str, on_switch: Callable[[bool], object] | None = None) -> DisasterMode:
+    """Raises ValueError (Japanese message) when turning on without a name. When the mode flips,
+    `on_switch(active)` runs after the change is stored (default: the rich menu follows the mode)."""
     by = normalize_query(by or "")
     if not by:
         raise ValueError("操作した職員名を指定してください / staff name is required")
@@ -112,6 +113,10 @@ def set_disaster_mode(db_path: str | Path, *, active: bool, name: str = "", desk
     finally:
         store.close()
     log.info("disaster mode %s by staff", "on" if mode.active else "off")
+    if mode.active != current.active:
+        if on_switch is None:
+            from bot.richmenu.switch import follow_disaster_mode as on_switch
+        on_switch(mode.active)
     return mode
 
 
