@@ -5,10 +5,12 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test install clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# the pinned requirements first (torch stays the CPU build), then the project itself, editable
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -16,7 +18,10 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) scripts/run_local.py
 
+# chromium, chromium-driver, fonts-ipafont-gothic and faketime are installed first when missing
+# (root or passwordless sudo); otherwise the suite does not start.
 test: $(VENV)/.installed
+	scripts/test-prerequisites.sh
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q
 
 clean:

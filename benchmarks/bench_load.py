@@ -3,9 +3,11 @@
 
     python benchmarks/bench_load.py --entries 2000 --workers 2 --rate 50 --duration 60
     python benchmarks/bench_load.py --entries 2000 --workers 2 --concurrency 8 --duration 30   # capacity
+    python benchmarks/bench_load.py --entries 2000 --workers 2 --concurrency 16 --events 600   # a burst
     python benchmarks/bench_load.py --smoke                                                      # CI, seconds
 
-gunicorn serves ``wsgi:app`` on 127.0.0.1 (``OMP_NUM_THREADS=1`` per worker), the Messaging API stub runs in
+gunicorn serves ``wsgi:app`` on 127.0.0.1 (no OMP_* settings: the bot picks 1 embedder thread per worker
+itself, see wsgi.py), the Messaging API stub runs in
 its own process and receives the replies, and an asyncio/aiohttp client sends signed webhook bodies, one
 text-message event each, with the resident queries of tests/data/dev_queries.jsonl from 2,000 users.
 
@@ -39,9 +41,7 @@ from pathlib import Path
 import click
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import loadkit as lk  # noqa: E402
+import loadkit as lk  # benchmarks/ is the script's own directory
 
 TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 50.0, 300.0, 1024.0
 
@@ -53,6 +53,7 @@ class LoadSettings:
     threads: int = 4
     rate: float = 50.0            # open loop, events/s (ignored when concurrency > 0)
     concurrency: int = 0          # closed loop senders
+    events: int | None = None     # closed loop: stop after this many measured events (duration is the cap)
     duration: float = 60.0
     warmup: float = 5.0
     users: int = 2000
@@ -96,7 +97,8 @@ def run_load(s: LoadSettings, log=print) -> dict:
         def send(seconds, phase):
             if s.concurrency:
                 return asyncio.run(lk.closed_loop(url, secret, queries, users, rng, concurrency=s.concurrency,
-                                                  seconds=seconds, phase=phase, timeout=s.timeout))
+                                                  seconds=seconds, phase=phase, timeout=s.timeout,
+                                                  events=s.events if phase == "measure" else None))
             return asyncio.run(lk.open_loop(url, secret, queries, users, rng, rate=s.rate, seconds=seconds,
                                             phase=phase, timeout=s.timeout, max_connections=s.max_connections))
 
@@ -150,7 +152,7 @@ def run_load(s: LoadSettings, log=print) -> dict:
         "machine": {"cores": os.cpu_count(), "loadavg_before": load_before, "loadavg_after": load_after},
         "startup_s": round(startup_s, 1),
         "events": {"measured": len(measured), "warmup": len(sent) - len(measured), "statuses": statuses},
-        "offered_events_per_s": round(len(measured) / s.duration, 1),
+        "offered_events_per_s": round(len(measured) / (wall if s.events else s.duration), 1),
         "events_per_s": round(len(ok) / max(last_done - first_sched, 1e-9), 1),
         "webhook_ms": lk.percentiles(latencies),
         "time_to_reply_ms": lk.percentiles(to_reply),
@@ -184,6 +186,8 @@ def run_load(s: LoadSettings, log=print) -> dict:
 def summary(r: dict) -> str:
     s, w, t, c, m = r["settings"], r["webhook_ms"], r["time_to_reply_ms"], r["cpu"], r["memory_mb"]
     mode = f"concurrency {s['concurrency']}" if s["concurrency"] else f"offered {r['offered_events_per_s']} events/s"
+    if s["events"]:
+        mode += f", {r['events']['measured']} events"
     lines = [
         f"{r['data']['entries']} FAQ entries ({r['data']['faq_vectors']}), {s['workers']} worker(s) x {s['threads']} "
         f"threads, {mode}, {s['duration']:g} s (+{s['warmup']:g} s warm-up); load average before {r['machine']['loadavg_before']}",
@@ -208,6 +212,7 @@ def summary(r: dict) -> str:
 @click.option("--concurrency", default=0, show_default=True, type=click.IntRange(0, 512),
               help="closed loop with this many senders instead of --rate")
 @click.option("--duration", default=60.0, show_default=True, type=click.FloatRange(1), help="measured seconds")
+@click.option("--events", type=click.IntRange(1), help="with --concurrency: measure this many events (--duration caps)")
 @click.option("--warmup", default=5.0, show_default=True, type=click.FloatRange(0), help="seconds before measuring")
 @click.option("--stand-in/--real-model", default=None,
               help="FAQ vectors from the hash stand-in (default: above 20,000 entries)")
@@ -216,12 +221,14 @@ def summary(r: dict) -> str:
 @click.option("--smoke", is_flag=True, help="a few seconds at 20 events/s with 2 workers (CI)")
 @click.option("--keep", is_flag=True, help="keep the run directory (logs, database)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as one JSON line")
-def main(entries, workers, threads, rate, concurrency, duration, warmup, stand_in, faq_db, index_dir, smoke,
+def main(entries, workers, threads, rate, concurrency, duration, events, warmup, stand_in, faq_db, index_dir, smoke,
          keep, as_json):
     if bool(faq_db) != bool(index_dir):
         raise click.UsageError("--faq-db と --index-dir は一緒に指定してください / give both --faq-db and --index-dir")
+    if events and not concurrency:
+        raise click.UsageError("--events は --concurrency と一緒に指定してください / --events needs --concurrency")
     settings = LoadSettings(entries=entries, workers=workers, threads=threads, rate=rate, concurrency=concurrency,
-                            duration=duration, warmup=warmup, stand_in=stand_in, faq_db=faq_db,
+                            events=events, duration=duration, warmup=warmup, stand_in=stand_in, faq_db=faq_db,
                             index_dir=index_dir, keep=keep)
     if smoke:
         settings.workers, settings.threads, settings.rate, settings.duration, settings.warmup = 2, 2, 20.0, 3.0, 1.0

@@ -30,14 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from faq.formats import read_many  # noqa: E402
-from index.build import build_index  # noqa: E402
-from index.cache import EmbeddingCache  # noqa: E402
-from index.embedders import BundledE5Embedder  # noqa: E402
-from index.evaluation import load_queries  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from faq.formats import read_many
+from index.build import build_index
+from index.cache import EmbeddingCache
+from index.embedders import BundledE5Embedder
+from index.evaluation import load_queries
+from index.search import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 CITIES = ["高知市", "室戸市", "安芸市", "南国市", "土佐市", "須崎市", "宿毛市", "土佐清水市", "四万十市", "香南市",

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import glob
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from faq.formats import read_many  # noqa: E402
-from index.build import build_index  # noqa: E402
-from index.config import cache_from_env  # noqa: E402
-from index.embedders import BundledE5Embedder  # noqa: E402
-from index.evaluation import load_qrels, load_queries, metrics, run_queries  # noqa: E402
-from index.lexical import JapaneseTokenizer  # noqa: E402
-from index.search import ANSWER, SearchConfig, Searcher  # noqa: E402
+from faq.formats import read_many
+from index.build import build_index
+from index.config import cache_from_env
+from index.embedders import BundledE5Embedder
+from index.evaluation import load_qrels, load_queries, metrics, run_queries
+from index.lexical import JapaneseTokenizer
+from index.search import ANSWER, SearchConfig, Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,5 @@
-"""Pieces of the load benchmark (benchmarks/bench_load.py): data set, servers, load generator, accounting.
+"""Pieces of the load benchmark (benchmarks/bench_load.py): data set, load generator, accounting
+(the servers are bot/emulator/loadkit.py, shared with the fault tests).
 
 Everything is real: gunicorn serving ``wsgi:app``, the Messaging API stub (``python -m bot.emulator.stub``,
 spec-validated) in its own process, and an asyncio/aiohttp client sending signed webhook bodies.
@@ -11,10 +12,7 @@ import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,15 +20,16 @@ from pathlib import Path
 
 import aiohttp
 import numpy as np
-import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from bot.emulator import signed_events as wh  # noqa: E402
-
-REPLY_PATH = "/v2/bot/message/reply"
+from bot.emulator import signed_events as wh
+from bot.emulator.loadkit import (  # noqa: F401 - the servers, used by bench_load.py through this module
+    REPLY_PATH,
+    ROOT,
+    bot_env,
+    start_bot,
+    start_stub,
+    warm_workers,
+)
 DATA_DIR = ROOT / "var" / "bench-load"
 STAND_IN_ABOVE = 20_000          # above this many entries the FAQ side is embedded by HashEmbedder
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -147,102 +146,6 @@ def loadavg() -> str:
         return " ".join(fh.read().split()[:3])
 
 
-# ------------------------------------------------------------------ servers
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A subprocess in its own process group with its output in a file."""
-
-    def __init__(self, name: str, argv: list[str], env: dict, log_path: Path):
-        self.name, self.log_path = name, log_path
-        self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-    def wait_ready(self, url: str, ok, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited:\n{self.tail()}")
-            try:
-                response = requests.get(url, timeout=60)
-                if ok(response):
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail()}")
-            time.sleep(0.2)
-
-    def stop(self, timeout: float = 30) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self._log.close()
-
-
-def start_stub(work: Path) -> tuple[Server, str]:
-    port = free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    server = Server("LINE API stub", [sys.executable, "-m", "bot.emulator.stub", "--port", str(port)],
-                    env, work / "stub.log")
-    url = f"http://127.0.0.1:{port}"
-    server.wait_ready(f"{url}/_stub/messages?after=0", lambda r: r.status_code == 200, 60)
-    return server, url
-
-
-def bot_env(db: Path, index_dir: Path, stub_url: str, secret: str, work: Path) -> dict:
-    env = dict(os.environ, FAQBOT_ENV="development", FAQBOT_DB=str(db), FAQBOT_INDEX_DIR=str(index_dir),
-               FAQBOT_EMBED_CACHE=str(work / "cache.sqlite3"), LINE_CHANNEL_SECRET=secret,
-               LINE_CHANNEL_ACCESS_TOKEN="bench-access-token", LINE_API_ENDPOINT=stub_url,
-               FAQBOT_USER_HASH_SALT="bench-load-salt-0123456789abcdef",
-               OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
-    env.pop("FAQBOT_EMBEDDER", None)
-    return env
-
-
-def start_bot(env: dict, work: Path, workers: int, threads: int, timeout: float = 600) -> tuple[Server, str]:
-    port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--timeout", "300", "--graceful-timeout", "10",
-            "--backlog", "2048", "--no-control-socket", "wsgi:app"]
-    server = Server("gunicorn", argv, env, work / "gunicorn.log")
-    url = f"http://127.0.0.1:{port}"
-    server.wait_ready(f"{url}/healthz", lambda r: r.status_code == 200 and r.json()["status"] == "ok", timeout)
-    return server, url
-
-
-def warm_workers(server: Server, url: str, workers: int, timeout: float = 900) -> None:
-    """Until every worker has loaded the index and the model (lazy, on first use)."""
-    deadline = time.monotonic() + timeout
-    while server.log_path.read_text(errors="replace").count("search index loaded") < workers:
-        if time.monotonic() > deadline or server.proc.poll() is not None:
-            raise RuntimeError(f"workers did not load the index:\n{server.tail()}")
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=4 * workers) as pool:
-            list(pool.map(lambda _: requests.get(f"{url}/healthz", timeout=600), range(4 * workers)))
-        time.sleep(0.5)
-
-
 # ------------------------------------------------------------------ load
 @dataclass
 class Sent:
@@ -298,13 +201,15 @@ async def open_loop(url: str, secret: str, queries: list[str], users: list[str],
 
 
 async def closed_loop(url: str, secret: str, queries: list[str], users: list[str], rng: random.Random, *,
-                      concurrency: int, seconds: float, phase: str, timeout: float) -> list[Sent]:
-    """`concurrency` senders, each sending its next event when the previous one is answered (capacity)."""
+                      concurrency: int, seconds: float, phase: str, timeout: float,
+                      events: int | None = None) -> list[Sent]:
+    """`concurrency` senders, each sending its next event when the previous one is answered (capacity);
+    for `seconds`, or until `events` have been sent."""
     sent: list[Sent] = []
     stop = time.monotonic() + seconds
 
     async def sender(session):
-        while time.monotonic() < stop:
+        while time.monotonic() < stop and (events is None or len(sent) < events):
             event = make_event(queries, users, rng)
             record = Sent(event["webhookEventId"], event["replyToken"], phase, time.monotonic(), time.time())
             sent.append(record)
@@ -376,62 +281,3 @@ def percentiles(values: list[float]) -> dict:
     arr = np.asarray(values)
     return {"p50": round(float(np.percentile(arr, 50)), 1), "p95": round(float(np.percentile(arr, 95)), 1),
             "p99": round(float(np.percentile(arr, 99)), 1), "max": round(float(arr.max()), 1)}
-
-
-
-# ------------------------------------------------------------------ for the fault tests
-class LiveBot:
-    """The stub and gunicorn (``wsgi:app``) as subprocesses on loopback ports, for tests that need real
-    processes: several workers sharing one SQLite file, kill -9, restarts."""
-
-    def __init__(self, work: Path, db: Path, index_dir: Path, *, workers: int = 2, threads: int = 4,
-                 env: dict | None = None):
-        self.work, self.db, self.index_dir = Path(work), Path(db), Path(index_dir)
-        self.workers, self.threads = workers, threads
-        self.secret = "live-" + os.urandom(8).hex()
-        self.stub, self.stub_url = start_stub(self.work)
-        self.env = dict(bot_env(self.db, self.index_dir, self.stub_url, self.secret, self.work), **(env or {}))
-        self.bot: Server | None = None
-        self.url = ""
-        self.start()
-
-    def start(self) -> None:
-        self.bot, self.url = start_bot(self.env, self.work, self.workers, self.threads, timeout=300)
-
-    def kill(self) -> None:
-        """SIGKILL the master and every worker at once (a crash, not a graceful stop)."""
-        os.killpg(self.bot.pid, signal.SIGKILL)
-        self.bot.proc.wait(timeout=30)
-        self.bot._log.close()
-
-    def log(self) -> str:
-        return self.bot.log_path.read_text(errors="replace")
-
-    def post(self, body: dict | bytes, timeout: float = 60) -> requests.Response:
-        raw = body if isinstance(body, bytes) else wh.encode_body(body)
-        return requests.post(f"{self.url}/callback", data=raw, timeout=timeout,
-                             headers={"X-Line-Signature": wh.sign(raw, self.secret),
-                                      "Content-Type": "application/json; charset=utf-8"})
-
-    def send(self, event: dict, timeout: float = 60) -> requests.Response:
-        return self.post(wh.callback_body([event]), timeout)
-
-    def stub_requests(self) -> list[dict]:
-        return requests.get(f"{self.stub_url}/_stub/requests", timeout=60).json()["requests"]
-
-    def reply_requests(self, token: str) -> list[dict]:
-        """Reply requests that reached the stub for one reply token (accepted or refused)."""
-        return [r for r in self.stub_requests() if r["path"] == REPLY_PATH and r.get("note") != "injected fault"
-                and isinstance(r.get("body"), dict) and r["body"].get("replyToken") == token]
-
-    def reply_texts(self, token: str) -> str:
-        return "\n".join(m.get("text", "") for r in self.reply_requests(token) if r["status"] == 200
-                         for m in r["body"]["messages"])
-
-    def inject_faults(self, faults: list) -> None:
-        requests.post(f"{self.stub_url}/_stub/faults", json={"faults": faults}, timeout=10).raise_for_status()
-
-    def close(self) -> None:
-        for server in (self.bot, self.stub):
-            if server is not None:
-                server.stop()

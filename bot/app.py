@@ -19,6 +19,7 @@ from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
 from bot.desk.tickets import TicketStore
 from bot.disaster import mode_reader
+from bot.disaster_support import build_disaster_support
 from bot.faq_directory import FaqDirectory
 from bot.language.chat import ChatLanguages
 from bot.language.memory import LanguageMemory
@@ -29,10 +30,12 @@ from bot.line.identity import UserHasher
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.services import EXTENSION_KEY, BotServices
+from bot.startup import prepare_in_background, require_knowledge_base
 from bot.storage import BotDatabase, utc_now_iso
 from faq.clock import SYSTEM_CLOCK, Clock
 from faq.store import FaqStore
 from index.config import cache_from_env, make_embedder, search_config_from_env
+from index.prepare import prepare_knowledge_base
 from index.search import Searcher
 
 log = logging.getLogger(__name__)
@@ -40,10 +43,14 @@ log = logging.getLogger(__name__)
 EMULATOR_API_PREFIX = "/line-api"
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, default_env: str = "development", prepare: bool = False) -> Flask:
+    """The bot's Flask app. ``default_env``: the environment when FAQBOT_ENV is unset ("production" from
+    ``wsgi.py``). ``prepare`` (wsgi.py): in development, import the seed FAQ into an empty database and build
+    a missing index in the background. In production the app never starts without FAQ entries and an index,
+    unless FAQBOT_ALLOW_EMPTY."""
     app = Flask(__name__)
     app.json.ensure_ascii = False
-    app.config.from_mapping(config_from_env())
+    app.config.from_mapping(config_from_env(default_env=default_env))
     if config:
         app.config.from_mapping(config)
     check_production(app.config)
@@ -51,6 +58,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     services = build_services(app.config)
     app.extensions[EXTENSION_KEY] = services
+    if is_production(app.config):
+        require_knowledge_base(services, _active_entries(app.config["FAQBOT_DB"]),
+                               allow_empty=bool(app.config.get("FAQBOT_ALLOW_EMPTY")))
+    elif prepare:
+        db, index_dir = app.config["FAQBOT_DB"], app.config["FAQBOT_INDEX_DIR"]
+        prepare_in_background(lambda: prepare_knowledge_base(db, index_dir))
     parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"]) if app.config["LINE_CHANNEL_SECRET"] else None
     if parser is None:
         log.warning("LINE_CHANNEL_SECRET is not set: /callback refuses every request (503)")
@@ -64,14 +77,25 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
+        # No login here: the status word only. The reason (paths, exception text) is in the log and on
+        # the staff console.
         health = services.searcher.health()
-        return jsonify(status="degraded" if health.degraded else "ok", entries=health.entries,
-                       problem=health.problem)
+        if not (health.ready and health.published):  # no index built yet: take no traffic
+            return jsonify(status="not-ready"), 503
+        return jsonify(status="degraded" if health.degraded else "ok")
 
     if app.config.get("FAQBOT_EMULATOR") and not is_production(app.config):
         from bot.emulator.chat import mount_emulator
         mount_emulator(app, api_prefix=EMULATOR_API_PREFIX)
     return app
+
+
+def _active_entries(db_path: str) -> int:
+    store = FaqStore.open(db_path)
+    try:
+        return store.count()
+    finally:
+        store.close()
 
 
 def build_services(cfg) -> BotServices:
@@ -99,6 +123,8 @@ def build_services(cfg) -> BotServices:
     searcher = Searcher(cfg["FAQBOT_INDEX_DIR"], make_embedder, search_config_from_env(),
                         lexical_fallback=store_entries)
     exchanges = ExchangeLog(database)
+    if is_production(cfg) and not cfg["FAQBOT_USER_HASH_SALT"]:  # never generated into the database
+        raise ConfigError("本番モードでは FAQBOT_USER_HASH_SALT の設定が必要です / FAQBOT_USER_HASH_SALT is required in production")
     hasher = UserHasher(database.user_hash_salt(cfg["FAQBOT_USER_HASH_SALT"]))
     faqs = FaqDirectory(database.conn)
     sender = LineSender(cfg["LINE_API_ENDPOINT"], cfg["LINE_CHANNEL_ACCESS_TOKEN"],
@@ -111,12 +137,15 @@ def build_services(cfg) -> BotServices:
     services = BotServices(clock=clock, database=database, searcher=searcher, exchanges=exchanges,
                            tickets=tickets, desk=desk, handoff=handoff, sender=sender,
                            conversation=None, events=None)  # type: ignore[arg-type]
+    services.support = build_disaster_support(cfg["FAQBOT_DB"], clock if isinstance(clock, Clock) else SYSTEM_CLOCK,
+                                              faq_exists=lambda faq_id: faqs.get(faq_id) is not None)
     services.conversation = Conversation(lambda: services.searcher, faqs, exchanges, hasher,
                                          cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
                                          disaster_mode=mode_reader(database.conn),
                                          emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]),
                                          languages=ChatLanguages(LanguageMemory(database.conn, utc_now_iso)),
                                          smalltalk=smalltalk, help_contact=cfg.get("FAQBOT_MULTILINGUAL_HELP", ""),
-                                         default_hours=DEFAULT_DESK_HOURS)
+                                         default_hours=DEFAULT_DESK_HOURS,
+                                         support=services.support)
     services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
     return services

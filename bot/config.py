@@ -23,8 +23,23 @@ MIN_PRODUCTION_SECRET_KEY_CHARS = 32
 DEFAULT_CONSOLE_SESSION_HOURS = 8
 
 
+# The only accepted values of FAQBOT_ENV, exactly as written: a typo must not start a production server
+# without its secrets (anything else is a ConfigError).
+ENVIRONMENTS = ("development", "test", "production")
+
+
 class ConfigError(RuntimeError):
     pass
+
+
+def _env_setting(environ, default: str) -> str:
+    raw = environ.get("FAQBOT_ENV")
+    if raw is None or raw == "":
+        return default
+    if raw not in ENVIRONMENTS:
+        raise ConfigError(f"FAQBOT_ENV は {' / '.join(ENVIRONMENTS)} のどれかにしてください / "
+                          f"FAQBOT_ENV must be one of {', '.join(ENVIRONMENTS)}: {raw!r}")
+    return raw
 
 
 def _int_setting(environ, name: str, default: int, minimum: int) -> int:
@@ -51,12 +66,14 @@ def _bool_setting(environ, name: str, default: bool) -> bool:
     raise ConfigError(f"{name} は 1 か 0 にしてください / {name} must be 1 or 0: {raw!r}")
 
 
-def config_from_env(environ=os.environ) -> dict:
+def config_from_env(environ=os.environ, default_env: str = "development") -> dict:
+    """``default_env`` applies when FAQBOT_ENV is unset: ``wsgi.py`` (the production entry point) passes
+    "production", the local tools keep "development"."""
     from index.config import (
         index_dir_from_env,  # here: the purge tool needs no search stack
     )
     return {
-        "FAQBOT_ENV": environ.get("FAQBOT_ENV", "development"),
+        "FAQBOT_ENV": _env_setting(environ, default_env),
         "FAQBOT_DB": str(db_path_from_env(environ)),
         "FAQBOT_INDEX_DIR": str(index_dir_from_env(environ)),
         "LINE_CHANNEL_SECRET": environ.get("LINE_CHANNEL_SECRET", ""),
@@ -82,6 +99,8 @@ def config_from_env(environ=os.environ) -> dict:
         "FAQBOT_MULTILINGUAL_HELP": environ.get("FAQBOT_MULTILINGUAL_HELP") or DEFAULT_MULTILINGUAL_HELP,
         # The small-talk replies (greetings, thanks …) staff edit; validated at start.
         "FAQBOT_SMALLTALK": environ.get("FAQBOT_SMALLTALK") or str(PROJECT_ROOT / "faq" / "smalltalk.yaml"),
+        # Production starts without FAQ entries or a search index only when this is set.
+        "FAQBOT_ALLOW_EMPTY": _bool_setting(environ, "FAQBOT_ALLOW_EMPTY", False),
         # Not from the environment: tests inject a clock (a callable returning an aware datetime).
         "FAQBOT_CLOCK": None,
         "LINE_READ_TIMEOUT": 10.0,
@@ -103,7 +122,11 @@ def is_production(config: dict) -> bool:
 
 
 def check_production(config: dict) -> None:
-    """In production the bot refuses to start without its secrets, and never runs the emulator."""
+    """In production the bot refuses to start without its secrets (never generated into the database,
+    where the hashed ids they protect are kept), and never runs the emulator."""
+    if config.get("FAQBOT_ENV") not in ENVIRONMENTS:
+        raise ConfigError(f"FAQBOT_ENV は {' / '.join(ENVIRONMENTS)} のどれかにしてください / "
+                          f"FAQBOT_ENV must be one of {', '.join(ENVIRONMENTS)}: {config.get('FAQBOT_ENV')!r}")
     if not is_production(config):
         return
     missing = [k for k in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "FAQBOT_USER_HASH_SALT")

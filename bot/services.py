@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # types only: the services are built in bot.app
     from bot.conversation.conversation import Conversation
     from bot.desk.handoff import Handoff
+    from bot.disaster_support import DisasterSupport
     from bot.desk.service import DeskService
     from bot.desk.tickets import TicketStore
     from bot.line.client import LineSender
@@ -34,6 +35,7 @@ class BotServices:
     sender: LineSender
     conversation: Conversation
     events: EventHandler
+    support: DisasterSupport | None = None   # the support navigator and shelters
 
 
 def bot_services(app) -> BotServices:

@@ -11,6 +11,8 @@ from typing import Callable
 
 import sqlite_utils
 
+from faq.private import private_file
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "var/faqbot.sqlite3"
 
@@ -25,15 +27,15 @@ def db_path_from_env(environ=os.environ) -> Path:
 def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
     """A connection in WAL mode that waits for writers instead of failing at once."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     conn = None
     try:
+        private_file(path)  # 0600 (and 0700 for directories it creates): password hashes, LINE ids
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.OperationalError as exc:  # same type, so callers' handling is unchanged; a clear message
+    except (sqlite3.OperationalError, OSError) as exc:  # re-raised as sqlite3's type, with a clear message
         if conn is not None:
             conn.close()
         raise sqlite3.OperationalError(

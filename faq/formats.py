@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,18 @@ from .validate import Problem, ValidationError, validate_records
 
 FORMATS = ("jsonl", "csv", "yaml")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# A spreadsheet runs a cell starting with = + - @ (also full width, or a tab / carriage return) as a formula, so
+# exported CSV cells starting that way get a leading ' (shown as text), removed again on import. A cell
+# that already starts with ' before such a character gets one more, so every text comes back as it was.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r＝＋－＠]")
+
+
+def csv_cell(value: str) -> str:
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def csv_value(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell) else cell
 
 
 def detect_format(path: Path, explicit: str | None = None) -> str:
@@ -83,7 +96,8 @@ def parse_csv(text: str, source: str):
                                                "more cells than header columns")])
             if not any((v or "").strip() for v in row.values()):
                 continue
-            rows.append((f"{index}行目", _fold_translation_columns({k: v for k, v in row.items() if k})))
+            rows.append((f"{index}行目", _fold_translation_columns(
+                {k: csv_value(v) if isinstance(v, str) else v for k, v in row.items() if k})))
     except csv.Error as exc:
         raise ValidationError([Problem(source, f"{reader.line_num}行目", None,
                                        f"CSVの形式が壊れています（{exc}）", f"broken CSV: {exc}")]) from None
@@ -198,8 +212,8 @@ def write_entries(entries: list[FaqEntry], path: str | Path, fmt: str | None = N
             for r in records:
                 cells = {f"{field}_{lang}": ("true" if t[field] else "false") if field == "checked" else t[field]
                          for lang, t in r.pop("translations").items() for field in TRANSLATION_FIELDS}
-                writer.writerow({**r, **cells, "alt_questions": "\n".join(r["alt_questions"]),
-                                 "tags": "|".join(r["tags"]), "url": r["url"] or "",
-                                 "department": r["department"] or "",
-                                 "active": "true" if r["active"] else "false"})
+                row = {**r, **cells, "alt_questions": "\n".join(r["alt_questions"]), "tags": "|".join(r["tags"]),
+                       "url": r["url"] or "", "department": r["department"] or "",
+                       "active": "true" if r["active"] else "false"}
+                writer.writerow({k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()})
     tmp.replace(path)

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from faq.model import FaqEntry
+from faq.private import private_dir
 
 from .cache import EmbeddingCache
 from .embedders import Embedder
@@ -99,7 +100,7 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
 def build_lock(index_dir: Path):
     """One build at a time per index directory, across processes (faqctl, console workers)."""
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(index_dir)
     with open(index_dir / LOCK_FILE, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:

@@ -192,6 +192,7 @@ class SearchHealth:
     entries: int
     build: str | None        # the published build being served
     problem: str | None      # why search is degraded (for logs and staff, not for residents)
+    published: bool = False  # an index has been built into the index directory (even if unusable now)
 
     @property
     def degraded(self) -> bool:
@@ -289,12 +290,14 @@ class Searcher:
     def health(self) -> "SearchHealth":
         """What the rest of the product may know of the index: whether search works fully."""
         r = self.ranker()
+        published = self._pointer_state() is not None
         if r is None:
-            return SearchHealth(ready=False, dense=False, entries=0, build=None, problem=self.problem)
+            return SearchHealth(ready=False, dense=False, entries=0, build=None, problem=self.problem,
+                                published=published)
         dense = r.snap.has_dense and not self._embedder_failed
         return SearchHealth(ready=True, dense=dense, entries=len(r.snap.entries),
                             build=r.snap.path.name if r.snap.path else None,
-                            problem=None if dense and not self.problem else self.problem)
+                            problem=None if dense and not self.problem else self.problem, published=published)
 
     # -- searching -------------------------------------------------------
     def search(self, query: str, top_k: int = 10, prefer_category: str | None = None,

@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from faq.model import FaqEntry
+from faq.private import private_dir
 
 from .lexical import BM25
 from .vectors import VectorIndex
@@ -98,7 +99,7 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path) -> Path:
     """Write a new build directory and atomically point CURRENT at it."""
     index_dir = Path(index_dir)
     builds = index_dir / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
+    private_dir(builds)
     # names sort in build order (pruning keeps the newest): nanoseconds, as builds can follow within a second
     now_ns = time.time_ns()
     name = (time.strftime("%Y%m%dT%H%M%S", time.localtime(now_ns // 10**9)) + f"{now_ns % 10**9:09d}-"

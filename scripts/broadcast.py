@@ -17,7 +17,6 @@ import os
 import sqlite3
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from bot.config import ConfigError, config_from_env
@@ -30,22 +29,18 @@ from bot.records.broadcasts import (
     request_body,
 )
 from bot.storage import BotDatabase
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
+from scripts.errors import CommandError
 
 
 def _read_text(text: str | None, file: str | None) -> str:
     if (text is None) == (file is None):
-        _fail("--text か --file のどちらか一方を指定してください / give exactly one of --text and --file")
+        raise CommandError("--text か --file のどちらか一方を指定してください / give exactly one of --text and --file")
     if file is not None:
         try:
             with open(file, encoding="utf-8-sig") as f:
                 return f.read()
         except (OSError, UnicodeDecodeError) as exc:
-            _fail(f"ファイルを読めません: {file}: {exc}")
+            raise CommandError(f"ファイルを読めません: {file}: {exc}")
     return text
 
 
@@ -65,12 +60,12 @@ def main(text, file, dry_run, yes, by, retry_id, list_only):
     try:
         config = config_from_env(os.environ)
     except ConfigError as exc:
-        _fail(str(exc))
+        raise CommandError(str(exc))
     staff = by or os.environ.get("FAQBOT_STAFF") or getpass.getuser() or "staff"
     try:
         database = BotDatabase(config["FAQBOT_DB"])
     except (sqlite3.Error, RuntimeError, OSError) as exc:
-        _fail(f"データベースを開けません: {exc}")
+        raise CommandError(f"データベースを開けません: {exc}")
     sender = LineSender(config["LINE_API_ENDPOINT"], config["LINE_CHANNEL_ACCESS_TOKEN"])
     broadcaster = Broadcaster(database, sender)
 
@@ -84,17 +79,17 @@ def main(text, file, dry_run, yes, by, retry_id, list_only):
     if retry_id is not None:
         record = broadcaster.get(retry_id)
         if record is None:
-            _fail(f"一斉送信 #{retry_id} の記録がありません / no broadcast #{retry_id}")
+            raise CommandError(f"一斉送信 #{retry_id} の記録がありません / no broadcast #{retry_id}")
         body_text = record.text
     else:
         raw = _read_text(text, file)
         try:
             body_text = broadcast_text(raw)
         except BroadcastError as exc:
-            _fail(f"送信できません（何も送っていません）: {exc}")
+            raise CommandError(f"送信できません（何も送っていません）: {exc}")
 
     if not dry_run and not config["LINE_CHANNEL_ACCESS_TOKEN"]:
-        _fail("LINE_CHANNEL_ACCESS_TOKEN が設定されていないため送信できません / LINE_CHANNEL_ACCESS_TOKEN is not set")
+        raise CommandError("LINE_CHANNEL_ACCESS_TOKEN が設定されていないため送信できません / LINE_CHANNEL_ACCESS_TOKEN is not set")
     click.echo("次の内容を、友だち全員に一斉送信します:" if not dry_run else "送信する内容（--dry-run: 送信しません）:")
     click.echo("-" * 40)
     click.echo(body_text)
@@ -106,13 +101,13 @@ def main(text, file, dry_run, yes, by, retry_id, list_only):
         click.echo("検証OK。--dry-run のため送信していません。")
         return
     if not yes and not click.confirm("送信しますか？（取り消せません）", default=False):
-        _fail("送信を中止しました（何も送っていません）")
+        raise CommandError("送信を中止しました（何も送っていません）")
     try:
         record = broadcaster.retry(retry_id) if retry_id is not None else broadcaster.send(body_text, staff)
     except BroadcastError as exc:
-        _fail(f"送信できません: {exc}")
+        raise CommandError(f"送信できません: {exc}")
     if record.status != "sent":
-        _fail(f"送信に失敗しました（記録 #{record.id}、{record.attempts}回試行）: {record.error}\n"
+        raise CommandError(f"送信に失敗しました（記録 #{record.id}、{record.attempts}回試行）: {record.error}\n"
               f"あとで python scripts/broadcast.py --retry {record.id} で同じ内容を再送できます（二重には届きません）。")
     click.echo(f"送信しました（記録 #{record.id}、送信者 {record.sent_by}）。")
 

@@ -13,7 +13,6 @@ import sys
 import tempfile
 import time
 
-import _bootstrap  # noqa: F401
 import click
 
 from faq.model import CATEGORIES, FaqEntry

@@ -10,7 +10,6 @@ import json
 import os
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from faq.db import db_path_from_env
@@ -28,15 +27,11 @@ from index.config import (
 from index.embedders import EmbedderError
 from index.search import Searcher
 from index.snapshot import IndexError_
+from scripts.errors import CommandError
 
 
 def _actor(by: str | None) -> str:
     return by or os.environ.get("FAQBOT_STAFF") or getpass.getuser() or "staff"
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 class Context:
@@ -97,7 +92,7 @@ def import_cmd(obj, files, fmt, replace_all, dry_run, by):
     try:
         entries = read_many(files, fmt)
     except (ValidationError, ValueError) as exc:
-        _fail(f"取り込みを中止しました（何も変更していません） / import aborted, nothing changed:\n{exc}")
+        raise CommandError(f"取り込みを中止しました（何も変更していません） / import aborted, nothing changed:\n{exc}")
     if dry_run:
         click.echo(f"検証OK: {len(entries)}件（--dry-run のため変更なし） / valid, {len(entries)} entries")
         return
@@ -119,7 +114,7 @@ def export_cmd(obj, file, fmt, include_inactive):
         entries = obj.store.list(include_inactive=include_inactive)
         write_entries(entries, file, fmt)
     except (ValueError, OSError) as exc:
-        _fail(f"書き出しに失敗しました / export failed: {exc}")
+        raise CommandError(f"書き出しに失敗しました / export failed: {exc}")
     click.echo(f"{len(entries)}件を書き出しました: {file}")
 
 
@@ -150,7 +145,7 @@ def add(obj, entry_id, category, question, answer, alt_questions, url, departmen
     try:
         saved = obj.store.add(entry, _actor(by))
     except ValidationError as exc:
-        _fail(f"追加できませんでした / not added:\n{exc}")
+        raise CommandError(f"追加できませんでした / not added:\n{exc}")
     obj.changed = True
     click.echo(f"追加しました: {saved.id}")
 
@@ -171,10 +166,10 @@ def edit(obj, entry_id, category, question, answer, alt_questions, url, departme
         if tags:
             changes["tags"] = list(tags)
         if not changes:
-            _fail("変更する項目を指定してください（--question, --answer など） / nothing to change")
+            raise CommandError("変更する項目を指定してください（--question, --answer など） / nothing to change")
         saved = obj.store.edit(entry_id, _actor(by), **changes)
     except (ValidationError, NotFound) as exc:
-        _fail(f"変更できませんでした / not changed:\n{exc}")
+        raise CommandError(f"変更できませんでした / not changed:\n{exc}")
     obj.changed = True
     click.echo(f"変更しました: {saved.id}")
 
@@ -183,7 +178,7 @@ def _set_active(obj, entry_id, by, active: bool) -> None:
     try:
         (obj.store.restore if active else obj.store.remove)(entry_id, _actor(by))
     except NotFound as exc:
-        _fail(str(exc))
+        raise CommandError(str(exc))
     obj.changed = True
     click.echo(f"{'公開に戻しました' if active else '非公開にしました'}: {entry_id}")
 
@@ -215,7 +210,7 @@ def history(obj, entry_id, as_json):
     try:
         items = obj.store.history(entry_id)
     except NotFound as exc:
-        _fail(str(exc))
+        raise CommandError(str(exc))
     if as_json:
         click.echo(json.dumps([{"id": h.id, "action": h.action, "actor": h.actor, "at": h.at, "undone": h.undone,
                                 "before": h.before and h.before.to_record(),
@@ -239,7 +234,7 @@ def undo(obj, entry_id, by):
     try:
         entry = obj.store.undo(entry_id, _actor(by))
     except (ValidationError, NotFound) as exc:
-        _fail(str(exc))
+        raise CommandError(str(exc))
     obj.changed = True
     click.echo(f"取り消しました: {entry_id}" + ("" if entry else "（追加前の状態に戻したため、このIDは無くなりました）"))
 
@@ -267,7 +262,7 @@ def show(obj, entry_id, as_json):
     try:
         e = obj.store.get(entry_id)
     except NotFound as exc:
-        _fail(str(exc))
+        raise CommandError(str(exc))
     click.echo(json.dumps(e.to_record(), ensure_ascii=False, indent=1) if as_json else _entry_text(e))
 
 
@@ -315,7 +310,7 @@ def _rebuild(obj, quiet=False) -> None:
     try:
         embedder = make_embedder()
     except EmbedderError as exc:
-        _fail(f"索引を作れません / cannot build the index: {exc}")
+        raise CommandError(f"索引を作れません / cannot build the index: {exc}")
     cache = cache_from_env()
     try:
         # the entries are read again under the build lock: another build may have been running
@@ -347,12 +342,12 @@ def search(obj, query, top_k, category, as_json):
     try:
         config = search_config_from_env()
     except ValueError as exc:
-        _fail(str(exc))
+        raise CommandError(str(exc))
     searcher = Searcher(index_dir_from_env(), make_embedder, config)
     try:
         searcher.check()
     except (IndexError_, EmbedderError) as exc:
-        _fail(f"検索できません / cannot search: {exc}")
+        raise CommandError(f"検索できません / cannot search: {exc}")
     outcome = searcher.search(query, top_k=top_k, prefer_category=category)
     if as_json:
         click.echo(json.dumps({"query": outcome.query, "decision": outcome.decision, "reason": outcome.reason,
@@ -399,7 +394,7 @@ def disaster_on(obj, name, no_desk_24h, by):
     try:
         mode = set_disaster_mode(obj.db_path, active=True, name=name, desk_24h=not no_desk_24h, by=_actor(by))
     except ValueError as exc:
-        _fail(f"災害支援モードを有効にできませんでした（何も変更していません）: {exc}")
+        raise CommandError(f"災害支援モードを有効にできませんでした（何も変更していません）: {exc}")
     click.echo(f"災害支援モードを有効にしました: {mode.name}（職員窓口: "
                f"{'24時間' if mode.desk_24h else '通常の受付時間'}）")
 
@@ -414,7 +409,7 @@ def disaster_off(obj, by):
     try:
         set_disaster_mode(obj.db_path, active=False, by=_actor(by))
     except ValueError as exc:
-        _fail(f"災害支援モードを終了できませんでした: {exc}")
+        raise CommandError(f"災害支援モードを終了できませんでした: {exc}")
     click.echo(f"災害支援モードを終了しました{f'（{was.name}）' if was.active else '（もともと無効でした）'}")
 
 

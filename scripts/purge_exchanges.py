@@ -11,7 +11,6 @@ import os
 import sqlite3
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from bot.config import ConfigError, config_from_env
@@ -44,6 +43,7 @@ def main(days: int | None, dry_run: bool) -> None:
     click.echo(f"  処理済みイベント: {report.processed_events}件")
     click.echo(f"  利用者の登録状況: {report.users}件")
     click.echo(f"  終了した職員相談（チケット）: {report.tickets}件（メッセージ {report.ticket_messages}件）")
+    click.echo(f"  終了した相談から消したLINEの利用者ID: {report.line_ids}件")
     if dry_run:
         click.echo("（--dry-run のため、何も削除していません）")
 

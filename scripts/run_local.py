@@ -10,38 +10,25 @@ Messaging API stub at /line-api; a channel secret and access token are made up
 for this run only. With the credentials set, the bot talks to the real LINE API."""
 from __future__ import annotations
 
-import glob
 import os
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
-from faq.db import PROJECT_ROOT, db_path_from_env
-from faq.formats import read_many
-from faq.store import FaqStore
-from index.build import build_index
-from index.config import cache_from_env, index_dir_from_env, make_embedder
+from faq.db import db_path_from_env
+from index.config import index_dir_from_env
+from index.prepare import prepare_knowledge_base
 
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 
 
 def prepare() -> None:
-    store = FaqStore.open(db_path_from_env())
-    try:
-        if store.count() == 0 and not store.list(include_inactive=True):
-            seed = sorted(glob.glob(str(PROJECT_ROOT / "faq" / "seed" / "*.jsonl")))
-            report = store.import_entries(read_many(seed), actor="seed")
-            click.echo(f"初期FAQを読み込みました: {report.added}件", err=True)
-        entries = store.list()
-    finally:
-        store.close()
-    cache = cache_from_env()
-    try:
-        report = build_index(entries, index_dir_from_env(), make_embedder(), cache)
-    finally:
-        cache.close()
-    click.echo(f"検索インデックス: {report.n_entries}件（新規埋め込み {report.embedded}件, {report.seconds:.1f}秒）", err=True)
+    """Seed FAQ into an empty database, then bring the index up to date (only changed text is embedded)."""
+    click.echo("FAQと検索インデックスを準備しています… / preparing the FAQ and the search index ...", err=True)
+    report = prepare_knowledge_base(db_path_from_env(), index_dir_from_env(), refresh=True)
+    if report.seeded:
+        click.echo(f"初期FAQを読み込みました: {report.seeded}件", err=True)
+    click.echo(f"検索インデックス: {report.entries}件（新規埋め込み {report.embedded}件, {report.seconds:.1f}秒）", err=True)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

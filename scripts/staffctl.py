@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from bot.console.database import ConsoleDatabase
 from bot.console.staff import MIN_PASSWORD_CHARS, StaffError, StaffStore
 from faq.db import db_path_from_env
-
-
-def _fail(message: str) -> None:
-    click.echo(f"エラー: {message}", err=True)
-    sys.exit(1)
+from scripts.errors import CommandError
 
 
 def _password(password_stdin: bool) -> str:
     if password_stdin:
         line = sys.stdin.readline()
         if not line:
-            _fail("標準入力にパスワードがありません")
+            raise CommandError(prefix="エラー: ", message="標準入力にパスワードがありません")
         return line.rstrip("\r\n")
     return click.prompt(f"パスワード（{MIN_PASSWORD_CHARS}文字以上）", hide_input=True,
                         confirmation_prompt="確認のためもう一度入力してください", err=True)
@@ -49,11 +44,11 @@ def cli(ctx, db_path):
 def add(store: StaffStore, username, display_name, admin, password_stdin):
     """アカウントを作ります（パスワードは2回たずねます）。"""
     if store.get(username) is not None:
-        _fail(f"ユーザー名「{username}」は既に使われています")
+        raise CommandError(prefix="エラー: ", message=f"ユーザー名「{username}」は既に使われています")
     try:
         staff = store.add(username, _password(password_stdin), display_name=display_name, is_admin=admin)
     except StaffError as exc:
-        _fail(str(exc))
+        raise CommandError(prefix="エラー: ", message=str(exc))
     click.echo(f"アカウントを作りました: {staff.username}（{staff.display_name}）{' 管理者' if staff.is_admin else ''}")
 
 
@@ -78,7 +73,7 @@ def disable(store: StaffStore, username):
     try:
         store.set_active(username, False)
     except StaffError as exc:
-        _fail(str(exc))
+        raise CommandError(prefix="エラー: ", message=str(exc))
     click.echo(f"アカウントを無効にしました: {username}")
 
 
@@ -90,7 +85,7 @@ def enable(store: StaffStore, username):
     try:
         store.set_active(username, True)
     except StaffError as exc:
-        _fail(str(exc))
+        raise CommandError(prefix="エラー: ", message=str(exc))
     click.echo(f"アカウントを有効にしました: {username}")
 
 
@@ -101,11 +96,11 @@ def enable(store: StaffStore, username):
 def reset_password(store: StaffStore, username, password_stdin):
     """パスワードを変えます（その人のセッションはすべて終わります）。"""
     if store.get(username) is None:
-        _fail(f"ユーザー「{username}」は登録されていません")
+        raise CommandError(prefix="エラー: ", message=f"ユーザー「{username}」は登録されていません")
     try:
         store.reset_password(username, _password(password_stdin))
     except StaffError as exc:
-        _fail(str(exc))
+        raise CommandError(prefix="エラー: ", message=str(exc))
     click.echo(f"パスワードを変更しました: {username}")
 
 

@@ -8,7 +8,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILES = sorted(glob.glob(str(ROOT / "faq" / "seed" / "*.jsonl")))
-sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture

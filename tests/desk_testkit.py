@@ -13,6 +13,7 @@ from typing import Any
 
 from conftest import seed_database
 from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
+from linebot.v3.webhooks import UserSource
 
 from bot.app import create_app
 from bot.desk.hours import TOKYO
@@ -105,7 +106,9 @@ class Rig:
         return [m for m in self.stub.messages(to=user, after=after) if m["kind"] == "push"]
 
     def tickets_of(self, user: str) -> list[dict]:
-        return rows(self.db, "SELECT * FROM bot_tickets WHERE line_user_id = ? ORDER BY id", (user,))
+        """The resident's tickets, by pseudonym (a closed ticket no longer keeps the raw LINE id)."""
+        key = bot_services(self.app).conversation.hasher.chat_key(UserSource(type="user", user_id=user)).key
+        return rows(self.db, "SELECT * FROM bot_tickets WHERE user_hash = ? ORDER BY id", (key,))
 
     def ticket_texts(self, ticket_id: int) -> list[tuple[str, str]]:
         return [(m.sender, m.text) for m in self.tickets.messages(ticket_id)]

@@ -2,6 +2,9 @@
 and idempotency claims (in process, plus the emulator over real HTTP)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -56,7 +59,8 @@ def test_production_refuses_a_short_salt_and_the_emulator(tmp_path):
 
 def test_production_app_has_no_emulator_and_no_stub(tmp_path):
     app = create_app(base_config(tmp_path, FAQBOT_ENV="production", LINE_CHANNEL_SECRET="sec",
-                                 LINE_CHANNEL_ACCESS_TOKEN="tok", FAQBOT_USER_HASH_SALT=GOOD_SALT))
+                                 LINE_CHANNEL_ACCESS_TOKEN="tok", FAQBOT_USER_HASH_SALT=GOOD_SALT,
+                                 FAQBOT_ALLOW_EMPTY=True))
     client = app.test_client()
     assert client.get("/").status_code == 404
     assert client.get("/line-api/_stub/messages").status_code == 404
@@ -65,6 +69,50 @@ def test_production_app_has_no_emulator_and_no_stub(tmp_path):
     assert client.post("/callback", data=b"{}", headers={"X-Line-Signature": "x"}).status_code == 400
     # the configured salt is used, none is generated into the database
     assert rows(tmp_path / "faqbot.sqlite3", "SELECT * FROM bot_settings") == []
+
+
+@pytest.mark.parametrize("value", ["Production", "prod", " production", "production ", "PRODUCTION", "dev", "staging"])
+def test_an_unknown_environment_name_is_refused(value):
+    with pytest.raises(ConfigError, match="FAQBOT_ENV"):
+        config_from_env({"FAQBOT_ENV": value})
+
+
+def test_known_environment_names_and_the_defaults():
+    for value in ("development", "test", "production"):
+        assert config_from_env({"FAQBOT_ENV": value})["FAQBOT_ENV"] == value
+    assert config_from_env({})["FAQBOT_ENV"] == "development"
+    assert config_from_env({}, default_env="production")["FAQBOT_ENV"] == "production"
+    assert config_from_env({"FAQBOT_ENV": "development"}, default_env="production")["FAQBOT_ENV"] == "development"
+
+
+def test_a_mistyped_environment_in_a_config_mapping_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="FAQBOT_ENV"):
+        create_app(base_config(tmp_path, FAQBOT_ENV="Production"))
+
+
+def test_wsgi_entry_point_is_production_unless_told_otherwise(tmp_path):
+    # a fresh interpreter importing wsgi.py with no FAQBOT_ENV and no secrets must refuse to start
+    env = {"PATH": os.environ.get("PATH", ""), "FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"),
+           "FAQBOT_INDEX_DIR": str(tmp_path / "index"), "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode != 0 and "ConfigError" in run.stderr and "本番モード" in run.stderr
+    assert not (tmp_path / "faqbot.sqlite3").exists()  # refused before any secret could be generated
+
+
+def test_production_never_generates_secrets_into_the_database(tmp_path):
+    prod = dict(FAQBOT_ENV="production", LINE_CHANNEL_SECRET="sec", LINE_CHANNEL_ACCESS_TOKEN="tok",
+                FAQBOT_USER_HASH_SALT=GOOD_SALT, FAQBOT_ALLOW_EMPTY=True)
+    create_app(base_config(tmp_path, **prod))
+    assert rows(tmp_path / "faqbot.sqlite3", "SELECT * FROM bot_settings") == []
+    assert rows(tmp_path / "faqbot.sqlite3", "SELECT * FROM console_settings") == []
+
+
+def test_healthz_says_the_status_only(tmp_path):
+    app = create_app(base_config(tmp_path))  # no index in tmp_path/index: not ready
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json() == {"status": "not-ready"}
+    assert str(tmp_path) not in response.get_data(as_text=True)
 
 
 def test_retention_days_must_be_a_positive_integer():
@@ -190,7 +238,11 @@ def test_emulator_page_and_signed_round_trip(emulator):
 @pytest.mark.parametrize("payload", [{}, {"userId": "bob", "kind": "text", "text": "x"},
                                      {"userId": "U" + "0" * 32, "kind": "text", "text": ""},
                                      {"userId": "U" + "0" * 32, "kind": "teleport"},
-                                     {"userId": "U" + "0" * 32, "kind": "postback", "data": "d" * 301}])
+                                     {"userId": "U" + "0" * 32, "kind": "postback", "data": "d" * 301},
+                                     {"userId": "U" + "0" * 32, "kind": "location", "latitude": 91, "longitude": 135},
+                                     {"userId": "U" + "0" * 32, "kind": "location", "latitude": "34.6",
+                                      "longitude": 135},
+                                     {"userId": "U" + "0" * 32, "kind": "location", "latitude": 34.6}])
 def test_emulator_refuses_bad_input(emulator, payload):
     url, _, _ = emulator
     assert requests.post(f"{url}/_emulator/events", json=payload, timeout=10).status_code == 400

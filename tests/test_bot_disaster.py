@@ -23,7 +23,8 @@ from faq.store import FaqStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "令和8年台風10号"
-SUBJECT_LABELS = ["罹災証明書", "生活再建支援金", "災害援護資金", "住宅の応急修理", "避難所", "義援金", "税・保険料の減免"]
+SUBJECT_LABELS = ["支援制度ナビ", "罹災証明書", "生活再建支援金", "災害援護資金", "住宅の応急修理", "避難所", "義援金",
+                  "税・保険料の減免"]
 SATURDAY_NIGHT = tokyo(2026, 11, 28, 23, 0)
 
 
@@ -104,7 +105,7 @@ def test_every_disaster_quick_reply_leads_to_a_disaster_support_answer(rig):
     user = wh.new_user_id()
     store = FaqStore.open(rig.db)
     try:
-        for action in quick_items(greeting(rig, user))[:len(SUBJECT_LABELS)]:
+        for action in quick_items(greeting(rig, user))[1:len(SUBJECT_LABELS)]:  # after 支援制度ナビ
             event, replies = rig.tap(user, action["data"])
             row = exchange(rig, event)
             assert row["decision"] in ("answer", "suggest"), (action["label"], row)

@@ -175,3 +175,28 @@ def test_the_rich_menu_is_shown_and_a_tap_goes_through_the_signed_webhook(emulat
     browser.save_screenshot(str(shots / "richmenu-language.png"))
     taps = rows(db, "SELECT kind, reason FROM bot_exchanges WHERE kind = 'language' ORDER BY id")
     assert [t["reason"] for t in taps][-2:] == ["menu", "en"]
+
+
+def test_a_resident_sends_a_location_and_gets_the_nearest_open_shelter(emulator, browser, shots):
+    from bot.shelters.csv_import import read_file
+    url, app, db = emulator
+    store = bot_services(app).support.shelter_store
+    store.replace_all(read_file(Path(__file__).resolve().parent / "data" / "shelters_sample.csv"), "test")
+    store.set_status(["999991-002", "999991-003"], "open", "test")
+    ask(browser, "近くの避難所は？")
+    wait_for_bot_text(browser, "位置情報を送る")
+    wait_for_quick(browser, "位置情報を送る").click()
+    panel = WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.ID, "location-panel")))
+    for field, value in (("latitude", "34.6012"), ("longitude", "135.4012")):
+        box = browser.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(value)
+    browser.find_element(By.ID, "send-location").click()
+    reply = wait_for_bot_text(browser, "開設中の避難所")
+    assert reply.index("1. みなと町民体育館") < reply.index("2. みなと町立中学校")
+    assert "みなと町公民館" not in reply            # closed, though the nearest
+    assert not panel.is_displayed()
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= WIDTH
+    browser.save_screenshot(str(shots / "7-shelter.png"))
+    assert rows(db, "SELECT kind, decision FROM bot_exchanges WHERE kind = 'shelter' ORDER BY id DESC LIMIT 1") == \
+        [{"kind": "shelter", "decision": "nearest"}]

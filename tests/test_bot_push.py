@@ -150,6 +150,38 @@ def test_close_tells_the_resident_and_the_bot_answers_again(rig, ticket):
     assert closed.id in [t.id for t in rig.tickets.queue(include_closed=True)]
 
 
+def line_id_of(rig, ticket_id: int):
+    [row] = rows(rig.db, "SELECT line_user_id FROM bot_tickets WHERE id = ?", (ticket_id,))
+    return row["line_user_id"]
+
+
+def test_the_raw_line_id_goes_once_the_close_notice_is_delivered(rig, ticket):
+    user, ticket_id = ticket
+    assert line_id_of(rig, ticket_id) == user
+    rig.desk.close(ticket_id, "山田")
+    assert line_id_of(rig, ticket_id) is None
+    assert user.encode() not in rows(rig.db, "SELECT group_concat(coalesce(line_user_id, '')) AS ids "
+                                             "FROM bot_tickets")[0]["ids"].encode()
+
+
+def test_a_failed_close_notice_keeps_the_line_id_for_a_retry_then_drops_it(rig, ticket):
+    user, ticket_id = ticket
+    impatient = DeskService(rig.tickets, LineSender(rig.stub_url, TOKEN, read_timeout=READ_TIMEOUT),
+                            "088-000-0000", policy=FAST)
+    rig.stub.inject_faults([500, 503, 500])
+    impatient.close(ticket_id, "山田")
+    notice = rig.tickets.messages(ticket_id)[-1]
+    assert notice.push_status == "failed" and line_id_of(rig, ticket_id) == user
+    assert rig.desk.retry_push(notice.id, "山田").push_status == "sent"
+    assert line_id_of(rig, ticket_id) is None
+
+
+def test_a_ticket_the_resident_ends_drops_the_line_id_at_once(rig, ticket):
+    _, ticket_id = ticket
+    assert rig.tickets.close_by_resident(ticket_id, "終了")  # what 「相談をやめる」 does
+    assert line_id_of(rig, ticket_id) is None
+
+
 @pytest.mark.parametrize("action, message", [
     (lambda d, t: d.reply(t, "山田", ""), "空"),
     (lambda d, t: d.reply(t, "山田", " \n　"), "空"),

@@ -18,7 +18,6 @@ from faq.model import FaqEntry
 from faq.store import FaqStore
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def staffctl(db, *args, input=None):
@@ -81,7 +80,7 @@ def test_usage_errors_exit_2_and_help_works(tmp_path):
 
 
 def test_the_password_is_asked_twice(tmp_path):
-    import staffctl as module
+    from scripts import staffctl as module
     db = tmp_path / "faqbot.sqlite3"
     runner = CliRunner()
     mismatch = runner.invoke(module.cli, ["--db", str(db), "add", "kato"],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
+import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from console_testkit import (
@@ -222,6 +223,13 @@ def test_a_duplicate_id_is_a_field_error(app, console):
 
 
 def test_mark_a_group_handled_without_an_faq(app, console):
+    # asked an hour ago (the fixture's 10:00 today is still ahead before 10:00 JST, and would count as
+    # asked again after being handled)
+    an_hour_ago = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(timespec="milliseconds")
+    rows_changed = sqlite3.connect(app.config["FAQBOT_DB"])
+    rows_changed.execute("UPDATE bot_exchanges SET created_at = ? WHERE query = ?", [an_hour_ago, LONELY])
+    rows_changed.commit()
+    rows_changed.close()
     page = console.get("/console/unanswered").get_data(as_text=True)
     lonely = page[page.index(LONELY):]
     keys = re.findall(r'name="handled_key" value="([0-9a-f]+)"', lonely)[:1]
@@ -235,3 +243,43 @@ def test_mark_a_group_handled_without_an_faq(app, console):
 def test_a_group_that_no_longer_exists_opens_an_empty_form(console):
     form = console.get("/console/faq/new?group=" + "0" * 24).get_data(as_text=True)
     assert "見つかりませんでした" in form and 'name="question" value=""' in form
+
+
+# ------------------------------------------------------------------ bounded work (any resident can send long text)
+def _random_kanji(rng: random.Random, n: int) -> str:
+    return "".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(n))
+
+
+def test_grouping_compares_each_question_with_a_bounded_number_of_groups(monkeypatch):
+    import bot.console.unanswered as unanswered
+    rng = random.Random(7)
+    items = [q(i, _random_kanji(rng, 5000)) for i in range(300)] + [q(1000 + i, t) for i, t in enumerate(PET)]
+    calls = []
+    real = unanswered.jaccard
+    monkeypatch.setattr(unanswered, "jaccard", lambda a, b: calls.append(1) or real(a, b))
+    groups = group_questions(items)
+    # all-pairs grouping compared each of the 300 distinct questions with every earlier group (~45,000 times)
+    assert len(calls) <= len(items) * unanswered.MAX_CANDIDATES
+    assert len(groups) == 302 and groups[0].count == 3            # similar questions still group
+    assert all(len(key_text(g.representative)) <= unanswered.KEY_CHARS for g in groups)
+    assert all(len(g.representative) <= unanswered.DISPLAY_CHARS + 1 for g in groups)
+
+
+def test_long_questions_are_read_truncated_and_the_page_lists_the_largest_groups(tmp_path):
+    import bot.console.unanswered as unanswered
+    from bot.console.views.unanswered import MAX_GROUPS_SHOWN
+    app = make_app(tmp_path)
+    add_staff(app, "yamada")
+    rng = random.Random(3)
+    yesterday = today_jst() - timedelta(days=1)
+    for i in range(MAX_GROUPS_SHOWN + 5):
+        insert_exchange(app.config["FAQBOT_DB"], jst_time(yesterday, 10, i % 60), query=_random_kanji(rng, 5000))
+    conn = sqlite3.connect(app.config["FAQBOT_DB"])
+    loaded = unanswered.load_unanswered(conn, yesterday, today_jst())
+    conn.close()
+    assert len(loaded) == MAX_GROUPS_SHOWN + 5 and max(len(x.query) for x in loaded) == unanswered.READ_CHARS
+    c = Console(app)
+    c.login()
+    html = c.get("/console/unanswered").get_data(as_text=True)
+    assert len(group_keys(html)) == MAX_GROUPS_SHOWN
+    assert f"（{MAX_GROUPS_SHOWN + 5}グループ）" in html and "ほか5グループ" in html

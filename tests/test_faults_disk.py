@@ -12,17 +12,14 @@ import errno
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import seed_database
 
 from bot.emulator import signed_events as wh
+from bot.emulator.loadkit import LiveBot, bot_env, start_bot, start_stub
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from conftest import seed_database
-from loadkit import LiveBot, bot_env, start_bot, start_stub  # noqa: E402
 
 QUESTION = "罹災証明書はどうやって申請しますか？"
 APOLOGY = "申し訳ありません。ただいまシステムの不具合で"

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import seed_database
 from line_testkit import SPEC_DIR, ServerThread
 
 from bot.app import create_app
 from bot.emulator import signed_events as wh
+from bot.emulator.loadkit import LiveBot
 from bot.emulator.stub import create_stub_app, get_stub_state
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from conftest import seed_database
-from loadkit import LiveBot  # noqa: E402
 
 QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コンビニで住民票は取れますか", "電子入札の登録方法"]
 

@@ -23,16 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import seed_database
 
 from bot.emulator import signed_events as wh
+from bot.emulator.loadkit import LiveBot
 from bot.line.claims import LEASE_SECONDS, EventClaims
 from bot.storage import BotDatabase
 from index.snapshot import current_build, load_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from conftest import seed_database
-from loadkit import LiveBot  # noqa: E402
 
 QUESTIONS = ["罹災証明書はどうやって申請しますか？", "コンビニで住民票は取れますか", "電子入札の登録方法",
              "キャッシュレス決済は使えますか", "被災者生活再建支援金について"]

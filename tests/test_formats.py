@@ -27,6 +27,27 @@ def test_export_then_import_round_trips_every_field(tmp_path, suffix):
     assert [e.to_record() for e in back] == [e.to_record() for e in entries]
 
 
+FORMULAS = ["＝HYPERLINK(\"http://evil.example\",\"クリック\")", "-2+3", "@SUM(1,1)", "+cmd|' /C calc'!A0",
+            "'=既に引用符つき", "''-二重"]
+
+
+def test_csv_export_defuses_spreadsheet_formulas_and_import_restores_them(tmp_path):
+    import csv
+    records = [{**GOOD, "id": f"f-{i}", "question": text, "answer": text, "department": text,
+                "alt_questions": [text.split("|")[0] + "の言い換え"]} for i, text in enumerate(FORMULAS)]
+    entries = read_entries(write_jsonl(tmp_path / "in.jsonl", records))  # normalized: ＝ becomes =
+    path = tmp_path / "faq.csv"
+    write_entries(entries, path)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    # no cell a spreadsheet would run: every one that starts with = + - @ has a ' in front
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=HYPERLINK(\"http://evil.example\",\"クリック\")" in cells and "'-2+3" in cells
+    back = read_entries(path)
+    assert [e.to_record() for e in back] == [e.to_record() for e in entries]
+    assert back[0].question.startswith("=HYPERLINK") and back[4].question == "'=既に引用符つき"
+
+
 def test_jsonl_export_record_has_exactly_the_record_keys(tmp_path):
     path = tmp_path / "out.jsonl"
     write_entries([FaqEntry(**GOOD)], path)

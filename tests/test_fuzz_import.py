@@ -8,24 +8,21 @@ Inputs tried: run with ``--hypothesis-show-statistics`` (figures in docs/BENCHMA
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from conftest import seed_database
 from line_testkit import database_bytes
 
 from faq.formats import read_entries
 from faq.model import CATEGORIES, RECORD_KEYS
 from faq.store import FaqStore
 from faq.validate import ValidationError
+from scripts import faqctl
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import faqctl  # noqa: E402
-from conftest import seed_database
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from linebot.v3.messaging import (  # noqa: E402
+from linebot.v3.messaging import (
     ApiClient,
     BroadcastRequest,
     Configuration,
@@ -36,11 +30,11 @@ from linebot.v3.messaging import (  # noqa: E402
     ReplyMessageRequest,
     TextMessage,
 )
-from linebot.v3.messaging.exceptions import ApiException  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from linebot.v3.messaging.exceptions import ApiException
+from werkzeug.serving import make_server
 
 from bot.emulator.openapi import (
-    # noqa: E402 OpenApiSpec,
+   OpenApiSpec,
     default_spec_dir,
     load_messaging_spec,
     load_webhook_spec,
@@ -48,7 +42,7 @@ from bot.emulator.openapi import (
     validate_schema,
     validate_webhook_body,
 )
-from bot.emulator.stub import StubState, create_stub_app, get_stub_state  # noqa: E402
+from bot.emulator.stub import StubState, create_stub_app, get_stub_state
 
 SPEC_DIR = default_spec_dir()
 CLIENT_TIMEOUT = 0.3
@@ -440,8 +434,19 @@ def test_timeout_fault_exceeds_client_timeout(base_url, state):
 def test_reset_clears_state(api, base_url, state):
     api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="x")]))
     state.inject_faults([500])
-    assert requests.post(f"{base_url}/_stub/reset", timeout=5).status_code == 200
+    assert requests.post(f"{base_url}/_stub/reset", json={}, timeout=5).status_code == 200
     assert stub_messages(base_url) == [] and state.pending_faults == []
+
+
+@pytest.mark.parametrize("path, body", [("/_stub/reset", ""), ("/_stub/faults", '{"faults": [500]}'),
+                                        ("/_stub/reply-tokens", '{"replyToken": "rt-x"}')])
+def test_control_routes_refuse_cross_site_simple_posts(api, base_url, state, path, body):
+    api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="kept")]))
+    for mimetype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        response = requests.post(f"{base_url}{path}", data=body.encode(), timeout=5,
+                                 headers={"Content-Type": mimetype, "Origin": "https://evil.example"})
+        assert response.status_code == 415
+    assert [m["message"]["text"] for m in stub_messages(base_url)] == ["kept"] and state.pending_faults == []
 
 
 def test_reply_token_registration_over_http(base_url):

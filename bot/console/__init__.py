@@ -13,13 +13,15 @@ from typing import Callable
 
 from flask import Flask
 
+from bot.config import ConfigError, is_production
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
+from bot.console.drafts import DraftStore
 from bot.console.rebuild import IndexRebuilder
 from bot.console.services import EXTENSION_KEY, ConsoleServices
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
-from bot.console.throttle import LoginThrottle
+from bot.console.throttle import HashGate, LoginThrottle
 from bot.console.unanswered import HandledQueries
 from bot.services import BotServices
 
@@ -40,7 +42,7 @@ def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
         throttle=LoginThrottle(database), access_log=AccessLog(database), handled=HandledQueries(database),
         rebuilder=IndexRebuilder(database, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
                                  cache_factory),
-        bot=bot)
+        bot=bot, hash_gate=HashGate(), drafts=DraftStore(database))
 
 
 def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable) -> None:
@@ -50,6 +52,8 @@ def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache
     services = create_services(app, bot, embedder_factory, cache_factory)
     app.extensions[EXTENSION_KEY] = services
     cfg = app.config
+    if is_production(cfg) and not cfg["FAQBOT_SECRET_KEY"]:  # never generated into the database
+        raise ConfigError("本番モードでは FAQBOT_SECRET_KEY の設定が必要です / FAQBOT_SECRET_KEY is required in production")
     app.secret_key = services.database.secret_key(cfg["FAQBOT_SECRET_KEY"])
     app.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,

@@ -57,7 +57,21 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         faq_id TEXT)""")
 
 
-MIGRATIONS = [_create_v1]
+def _create_v2(db: sqlite_utils.Database) -> None:
+    # FAQ entries drafted by staff, published only when an administrator approves (bot/console/drafts.py).
+    db.execute("""CREATE TABLE console_faq_drafts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        entry TEXT NOT NULL,
+        handled_keys TEXT NOT NULL,
+        drafted_by TEXT NOT NULL,
+        drafted_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT)""")
+    db.execute("CREATE INDEX console_faq_drafts_status ON console_faq_drafts(status, id)")
+
+
+MIGRATIONS = [_create_v1, _create_v2]
 
 
 class ConsoleDatabase(ComponentDatabase):

@@ -8,10 +8,11 @@ from flask import current_app
 
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
+from bot.console.drafts import DraftStore
 from bot.console.rebuild import IndexRebuilder
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
-from bot.console.throttle import LoginThrottle
+from bot.console.throttle import HashGate, LoginThrottle
 from bot.console.unanswered import HandledQueries
 from bot.services import BotServices
 
@@ -28,6 +29,8 @@ class ConsoleServices:
     handled: HandledQueries
     rebuilder: IndexRebuilder
     bot: BotServices
+    hash_gate: HashGate
+    drafts: DraftStore
 
 
 def console_services(app=None) -> ConsoleServices:

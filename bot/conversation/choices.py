@@ -1,7 +1,7 @@
 """The quick-reply choices the bot offers, as plain data (`Choice`)."""
 from __future__ import annotations
 
-from bot import phrases
+from bot import phrases, support_phrases
 from bot.conversation.decision import Choice
 from bot.disaster import DISASTER_CATEGORY, DisasterMode
 from bot.language import say
@@ -15,6 +15,7 @@ from bot.line.postback import (
     HELP,
     LANGUAGE,
     MENU,
+    NAVIGATOR,
     SUBJECT,
     TOPIC,
     Postback,
@@ -73,6 +74,11 @@ def questions(entries: list[FaqEntry], lang: str = JAPANESE) -> list[Choice]:
             for i, (e, q) in enumerate(zip(entries, shown), 1)]
 
 
+def navigator() -> Choice:
+    """Starts the support navigator (支援制度ナビ)."""
+    return _button(support_phrases.NAVIGATOR_LABEL, Postback(NAVIGATOR, category="start"))
+
+
 def _topic(category: str) -> Choice:
     return _button(phrases.topic_label(category), Postback(TOPIC, category=category))
 
@@ -80,7 +86,8 @@ def _topic(category: str) -> Choice:
 def topics(mode: DisasterMode, lang: str = JAPANESE) -> list[Choice]:
     """The greeting's choices: the main topics (in disaster-support mode, the disaster subjects) and the desk."""
     if mode.active:
-        shown = [_button(label, Postback(SUBJECT, category=key)) for key, label, _ in phrases.DISASTER_SUBJECTS]
+        shown = [navigator()] + [_button(label, Postback(SUBJECT, category=key))
+                                 for key, label, _ in phrases.DISASTER_SUBJECTS]
     else:
         shown = [_topic(c) for c in phrases.MAIN_TOPICS]
     return shown + [desk(lang=lang), language()]

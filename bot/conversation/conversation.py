@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from linebot.v3.webhooks import (
     FollowEvent,
@@ -50,11 +50,15 @@ from bot.line.responder import Reply
 from bot.records.exchanges import ExchangeLog, ExchangeRecord
 from index.search import Searcher
 
+if TYPE_CHECKING:
+    from bot.disaster_support import DisasterSupport
+
 
 class Conversation:
     def __init__(self, searcher: Callable[[], Searcher], faqs: FaqDirectory, exchanges: ExchangeLog,
                  hasher: UserHasher, desk_phone: str, desk_hours: str, *, handoff: Handoff | None = None,
                  disaster_mode: Callable[[], DisasterMode] | None = None, emergency_7119: bool = True,
+                 support: DisasterSupport | None = None,
                  languages: ChatLanguages | None = None, smalltalk: Smalltalk | None = None,
                  help_contact: str = "", default_hours: str = ""):
         self.faqs = faqs
@@ -67,8 +71,9 @@ class Conversation:
         self.desk = DeskFlow(handoff, exchanges, desk_phone, desk_hours, help_contact=help_contact or desk_phone,
                              default_hours=default_hours)
         answers = Answers(searcher, exchanges, faqs, help_contact or desk_phone)
-        self.messages = MessageFlow(answers, self.desk, exchanges, emergency_7119, self.languages, smalltalk)
-        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk, self.languages)
+        self.messages = MessageFlow(answers, self.desk, exchanges, emergency_7119, support, self.languages,
+                                    smalltalk)
+        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk, support, self.languages)
 
     def respond(self, event, started: float | None = None) -> Reply | None:
         """The reply to one parsed webhook event, or None when the bot stays silent."""

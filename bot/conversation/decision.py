@@ -13,13 +13,16 @@ from bot.line.postback import Postback
 
 @dataclass(frozen=True)
 class Choice:
-    """A quick-reply button: its label, the postback it sends, the text shown in the chat when tapped."""
+    """A quick-reply button: its label, the postback it sends, the text shown in the chat when tapped.
+    Without a postback it is LINE's 「位置情報」 button (the resident sends their location)."""
     label: str
-    postback: Postback
+    postback: Postback | None
     shows: str | None = None
     of_this_exchange: bool = False   # the postback carries the id of the exchange recorded for this reply
 
-    def postback_for(self, exchange_id: int | None) -> Postback:
+    def postback_for(self, exchange_id: int | None) -> Postback | None:
+        if self.postback is None:
+            return None
         return replace(self.postback, exchange_id=exchange_id) if self.of_this_exchange else self.postback
 
 

@@ -6,6 +6,8 @@
    the current one); emergency words put the emergency numbers first, in that language, in every mode
    and also during a ticket; then personal data that was masked gets a note;
 4. an open desk ticket: the message goes to staff, no automatic answer;
+   (a location message: the nearest open shelters; an open support navigator, its start words or a
+   shelter question: `bot.disaster_support`)
 5. menu and help words; a language's name or 「言語」/"language";
 6. a request for a person (「職員に相談」 or a request phrase): the desk;
 7. small talk that is the whole message (「ありがとう」): its short reply, recorded as `smalltalk`;
@@ -15,8 +17,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from linebot.v3.webhooks import MessageEvent, TextMessageContent
+from linebot.v3.webhooks import LocationMessageContent, MessageEvent, TextMessageContent
 
 from bot import phrases
 from bot.conversation import choices, emergency, menus
@@ -35,10 +38,15 @@ from bot.records.exchanges import ExchangeLog
 SMALLTALK = "smalltalk"
 _COMMAND_WORDS = phrases.MENU_KEYWORDS | phrases.HELP_KEYWORDS | LANGUAGE_MENU_WORDS | {phrases.DESK_LABEL}
 
+if TYPE_CHECKING:
+    from bot.disaster_support import DisasterSupport
+
 
 class MessageFlow:
     def __init__(self, answers: Answers, desk: DeskFlow, exchanges: ExchangeLog, emergency_7119: bool,
-                 languages: ChatLanguages | None = None, smalltalk: Smalltalk | None = None):
+                 support: DisasterSupport | None = None, languages: ChatLanguages | None = None,
+                 smalltalk: Smalltalk | None = None):
+        self._support = support
         self._answers = answers
         self._desk = desk
         self._exchanges = exchanges
@@ -52,6 +60,8 @@ class MessageFlow:
         if turn.known_user:
             self._exchanges.touch_user(turn.chat)
         ticket = self._desk.open_ticket(turn)
+        if isinstance(event.message, LocationMessageContent) and ticket is None and self._support is not None:
+            return self._support.shelters.nearest(turn, event.message.latitude, event.message.longitude)
         if not isinstance(event.message, TextMessageContent):
             if ticket is not None:
                 return self._desk.relay_non_text(event.message.type, ticket, turn)
@@ -74,6 +84,9 @@ class MessageFlow:
             return self._desk.relay_text(said, ticket, turn, lead, alarm is not None)
         record = lambda kind, decision=None, reason=None: Record(  # noqa: E731 - this message's record
             kind=kind, decision=decision or kind, query=said.query, pii_masked=said.masked, reason=reason)
+        supported = self._support.text(said, turn, tuple(lead)) if self._support is not None else None
+        if supported is not None:   # the support navigator or a shelter question
+            return supported
         if said.keyword in phrases.MENU_KEYWORDS:
             return menus.menu(turn.mode, record("menu"), lead, lang)
         if said.keyword in phrases.HELP_KEYWORDS:

@@ -8,11 +8,11 @@ if the exchange belongs to this chat. While a desk ticket is open, only 「相�
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from linebot.v3.webhooks import PostbackEvent
 
-from bot import phrases
+from bot import phrases, support_phrases
 from bot.conversation import choices, menus
 from bot.conversation.answers import Answers
 from bot.conversation.decision import Decision, Record
@@ -34,6 +34,8 @@ from bot.line.postback import (
     HELP,
     LANGUAGE,
     MENU,
+    NAVIGATOR,
+    SHELTER,
     SUBJECT,
     TOPIC,
     Postback,
@@ -43,6 +45,10 @@ from bot.records.exchanges import ExchangeLog
 from faq.model import CATEGORIES
 from index.search import ANSWER
 
+if TYPE_CHECKING:
+    from bot.disaster_support import DisasterSupport
+
+SHELTER_SUBJECT = "hinanjo"   # the disaster subject 「避難所」 asks for the location while a shelter is open
 _SUBJECTS = {key: question for key, _, question in phrases.DISASTER_SUBJECTS}
 
 
@@ -61,7 +67,8 @@ class Tap:
 
 class PostbackFlow:
     def __init__(self, faqs: FaqDirectory, exchanges: ExchangeLog, answers: Answers, desk: DeskFlow,
-                 languages: ChatLanguages | None = None):
+                 support: DisasterSupport | None = None, languages: ChatLanguages | None = None):
+        self._support = support
         self._faqs = faqs
         self._exchanges = exchanges
         self._answers = answers
@@ -70,7 +77,7 @@ class PostbackFlow:
         self.handlers: dict[str, Callable[[Tap], Decision]] = {
             MENU: self._menu, HELP: self._help, FEEDBACK: self._feedback, DESK: self._desk_request,
             TOPIC: self._topic, SUBJECT: self._subject, FAQ: self._faq, END_TICKET: self._ticket_gone,
-            LANGUAGE: self._language,
+            NAVIGATOR: self._navigator, SHELTER: self._shelter, LANGUAGE: self._language,
         }
         self.during_ticket: dict[str, Callable[[Tap], Decision]] = {
             END_TICKET: self._end_ticket, DESK: self._desk_request_again, LANGUAGE: self._language,
@@ -145,9 +152,22 @@ class PostbackFlow:
     def _subject(self, tap: Tap) -> Decision:
         """A disaster-support subject: its question is searched, preferring disaster-support entries."""
         question = _SUBJECTS.get(tap.postback.category or "")
+        if tap.postback.category == SHELTER_SUBJECT and self._support is not None and tap.turn.known_user \
+                and self._support.shelters.available():
+            return self._shelter(tap)
         if question is None:
             return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu", reason="unknown-subject"))
         return self._answers.search(question, tap.turn, prefer=DISASTER_CATEGORY)
+
+    def _navigator(self, tap: Tap) -> Decision:
+        if self._support is None or not tap.turn.known_user or self._support.navigator.catalogue is None:
+            return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu", reason="no-navigator"))
+        return self._support.navigator.tap(tap.turn, tap.postback.category or "start")
+
+    def _shelter(self, tap: Tap) -> Decision:
+        if self._support is None or not self._support.shelters.available():
+            return self._answers.search(_SUBJECTS[SHELTER_SUBJECT], tap.turn, prefer=DISASTER_CATEGORY)
+        return self._support.shelters.ask_location(tap.turn, support_phrases.SHELTER_LABEL)
 
     def _faq(self, tap: Tap) -> Decision:
         """A suggestion or a topic's question was tapped."""

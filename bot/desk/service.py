@@ -83,7 +83,9 @@ class DeskService:
             raise DeskError(f"メッセージ #{message_id} は送信済みです。")
         if message.push_status not in (FAILED, PENDING):
             raise DeskError(f"メッセージ #{message_id} は送信するメッセージではありません。")
-        return self._push(message_id, message.ticket_id)
+        pushed = self._push(message_id, message.ticket_id)
+        self._after_close_push(pushed)
+        return pushed
 
     # -- the ticket --------------------------------------------------------------
     def assign(self, ticket_id: int, staff: str | None, by: str) -> Ticket:
@@ -123,8 +125,15 @@ class DeskService:
             notice_id = TicketStore.insert_message(conn, ticket.id,
                                                    NewMessage(SYSTEM, phrases.TICKET_CLOSED, now, staff),
                                                    push_status=PENDING, retry_key=str(uuid.uuid4()))
-        self._push(notice_id, ticket.id)
+        self._after_close_push(self._push(notice_id, ticket.id))
         return self.tickets.get(ticket.id)
+
+    def _after_close_push(self, message: TicketMessage) -> None:
+        # The raw LINE id is only needed for pushes. Once the close notice is delivered nothing more is
+        # sent, so it goes now; if the notice failed it stays for a retry from the console until the
+        # retention job clears it (LINE_ID_GRACE_DAYS after the close).
+        if message.push_status == SENT:
+            self.tickets.forget_line_user_id(message.ticket_id)
 
     # -- helpers -------------------------------------------------------------------
     def _push(self, message_id: int, ticket_id: int) -> TicketMessage:

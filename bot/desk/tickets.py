@@ -155,8 +155,10 @@ class TicketStore:
         now = utc_now_iso()
         conn = self.db.conn()
         with transaction(conn):
-            changed = conn.execute("UPDATE bot_tickets SET status = ?, closed_at = ?, updated_at = ? "
-                                   "WHERE id = ? AND status != 'closed'", [CLOSED, now, now, ticket_id]).rowcount
+            # the resident ended it in the chat: nothing more is pushed, so the raw LINE id goes now
+            changed = conn.execute("UPDATE bot_tickets SET status = ?, closed_at = ?, updated_at = ?, "
+                                   "line_user_id = NULL WHERE id = ? AND status != 'closed'",
+                                   [CLOSED, now, now, ticket_id]).rowcount
             if changed:
                 self.insert_message(conn, ticket_id, NewMessage(SYSTEM, note, now))
         return bool(changed)
@@ -176,6 +178,12 @@ class TicketStore:
     def line_user_id(self, ticket_id: int) -> str | None:
         row = self.db.conn().execute("SELECT line_user_id FROM bot_tickets WHERE id = ?", [ticket_id]).fetchone()
         return row[0] if row else None
+
+    def forget_line_user_id(self, ticket_id: int) -> bool:
+        """Drop the raw LINE id of a closed ticket whose last push is done (nothing more will be sent)."""
+        return bool(self.db.conn().execute(
+            "UPDATE bot_tickets SET line_user_id = NULL WHERE id = ? AND status = 'closed' "
+            "AND line_user_id IS NOT NULL", [ticket_id]).rowcount)
 
     def retry_key(self, message_id: int) -> str | None:
         row = self.db.conn().execute("SELECT retry_key FROM bot_ticket_messages WHERE id = ?",

@@ -3,7 +3,7 @@
 Mounted only in development (``FAQBOT_EMULATOR``, set by ``scripts/run_local.py``):
 
 * ``GET /``: the chat page (static HTML/CSS/JS in ``static/``);
-* ``POST /_emulator/events``: the page's input (text, postback, follow, sticker) is
+* ``POST /_emulator/events``: the page's input (text, postback, follow, sticker, location) is
   turned into a LINE-shaped webhook body, signed with the dev channel secret and
   POSTed over real HTTP to this server's own ``/callback``, which verifies it as
   it would LINE's;
@@ -88,7 +88,13 @@ def _build_event(payload: dict) -> dict | tuple:
         return wh.follow_event(source)
     if kind == "sticker":
         return wh.sticker_event(source)
-    return _bad("kind must be text, postback, follow or sticker")
+    if kind == "location":
+        lat, lon = payload.get("latitude"), payload.get("longitude")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)) \
+                or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return _bad("latitude must be -90..90 and longitude -180..180")
+        return wh.location_event(source, float(lat), float(lon), title="現在地（エミュレーター）")
+    return _bad("kind must be text, postback, follow, sticker or location")
 
 
 def create_chat_blueprint(api_prefix: str) -> Blueprint:

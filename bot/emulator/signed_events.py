@@ -92,6 +92,20 @@ def image_event(source: dict, **kw) -> dict:
     return event
 
 
+def location_event(source: dict, latitude: float, longitude: float, *, title: str | None = None,
+                   address: str | None = None, **kw) -> dict:
+    """A location message (what LINE sends when the resident shares a place)."""
+    kw.setdefault("reply_token", new_reply_token())
+    event = _base("message", source, **kw)
+    message: dict[str, Any] = {"id": _message_id(), "type": "location", "latitude": latitude, "longitude": longitude}
+    if title:
+        message["title"] = title
+    if address:
+        message["address"] = address
+    event["message"] = message
+    return event
+
+
 def postback_event(source: dict, data: str, **kw) -> dict:
     kw.setdefault("reply_token", new_reply_token())
     event = _base("postback", source, **kw)

@@ -11,12 +11,13 @@ Messaging API routes (require ``Authorization: Bearer <token>``)::
     GET  /v2/bot/profile/<user_id>
     rich menus (bot.emulator.richmenu_stub): create, image upload, aliases, default
 
-Inspection / control routes (no auth)::
+Inspection / control routes (no auth; the POSTs need ``Content-Type: application/json``, which a web page
+on another site cannot send without a CORS preflight that the stub never answers)::
 
     GET  /_stub/messages?to=<userId>&after=<seq>   accepted messages (seq > after)
     GET  /_stub/rejected                          rejected requests
     GET  /_stub/requests                          every Messaging API request
-    POST /_stub/reset                             clear all state
+    POST /_stub/reset         {}                  clear all state
     POST /_stub/reply-tokens  {"replyToken", "userId"}
     POST /_stub/faults        {"faults": [500, 429, "timeout", ...]}
 
@@ -347,6 +348,14 @@ def create_stub_blueprint(spec_dir: str | Path | None = None, *, client_timeout:
 def _add_inspection_routes(bp: Blueprint) -> None:
     """Register the ``/_stub/`` routes used by the chat emulator page and tests."""
 
+    @bp.before_request
+    def _json_only_control():
+        # A cross-site form or fetch can POST text/plain without a preflight; application/json it cannot.
+        if request.method == "POST" and "/_stub/" in request.path \
+                and request.mimetype != "application/json":
+            return _error(415, "control routes need Content-Type: application/json")
+        return None
+
     @bp.get("/_stub/messages")
     def stub_messages():
         try:
@@ -373,17 +382,17 @@ def _add_inspection_routes(bp: Blueprint) -> None:
 
     @bp.post("/_stub/reply-tokens")
     def stub_reply_tokens():
-        body = request.get_json(silent=True, force=True) or {}
-        if not isinstance(body.get("replyToken"), str):
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict) or not isinstance(body.get("replyToken"), str):
             return _error(400, "'replyToken' (string) is required")
         get_stub_state().register_reply_token(body["replyToken"], body.get("userId"))
         return jsonify({"status": "registered"})
 
     @bp.post("/_stub/faults")
     def stub_faults():
-        body = request.get_json(silent=True, force=True) or {}
+        body = request.get_json(silent=True) or {}
         try:
-            get_stub_state().inject_faults(body.get("faults") or [])
+            get_stub_state().inject_faults((body.get("faults") if isinstance(body, dict) else None) or [])
         except (TypeError, ValueError) as exc:
             return _error(400, str(exc))
         return jsonify({"pending": get_stub_state().pending_faults})

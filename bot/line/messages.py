@@ -11,6 +11,7 @@ import re
 from typing import Sequence
 
 from linebot.v3.messaging import (
+    LocationAction,
     MessageAction,
     PostbackAction,
     QuickReply,
@@ -103,6 +104,11 @@ def postback_action(label: str, postback: Postback, display_text: str | None = N
 
 def message_action(label: str, text: str) -> MessageAction:
     return MessageAction(label=truncate(label, LABEL_MAX), text=truncate(text, ACTION_TEXT_MAX))
+
+
+def location_action(label: str) -> LocationAction:
+    """LINE's 「位置情報」 quick reply: opens the resident's location picker (quick replies only)."""
+    return LocationAction(label=truncate(label, LABEL_MAX))
 
 
 def uri_action(label: str, uri: str) -> URIAction:

@@ -18,8 +18,10 @@ MENU = "menu"
 HELP = "help"
 SUBJECT = "subj"     # a disaster-support subject (c = its key in phrases.DISASTER_SUBJECTS)
 END_TICKET = "endt"  # the resident ends their desk ticket and returns to the bot
+NAVIGATOR = "nav"    # the support navigator (c = start | back | restart | <question>=<option>)
+SHELTER = "shelter"  # ask for the location to find the nearest open shelters
 LANGUAGE = "lang"    # the language choices; with c = a language code, answer in that language
-ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET, LANGUAGE)
+ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET, NAVIGATOR, SHELTER, LANGUAGE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def decode(data: str | None) -> Postback | None:
         return None
     if action == FEEDBACK and (exchange_id is None or resolved is None):
         return None
-    if action in (TOPIC, SUBJECT) and not fields.get("c"):
+    if action in (TOPIC, SUBJECT, NAVIGATOR) and not fields.get("c"):
         return None
     return Postback(action, faq_id=fields.get("id"), exchange_id=exchange_id, category=fields.get("c"),
                     resolved=resolved)

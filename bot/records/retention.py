@@ -7,6 +7,10 @@ from datetime import datetime, timedelta, timezone
 from bot.storage import BotDatabase
 from faq.db import transaction
 
+# A closed ticket keeps the raw LINE user id only while its close notice may still be pushed again
+# (delivered notices drop it at once): at most this long after the close.
+LINE_ID_GRACE_DAYS = 3
+
 
 @dataclass(frozen=True)
 class PurgeReport:
@@ -18,6 +22,7 @@ class PurgeReport:
     tickets: int            # closed desk tickets (with the LINE user id they kept for replies)
     ticket_messages: int
     dry_run: bool
+    line_ids: int = 0       # raw LINE ids cleared from tickets closed LINE_ID_GRACE_DAYS ago (not deleted rows)
 
     @property
     def total(self) -> int:
@@ -27,7 +32,8 @@ class PurgeReport:
 
 def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
     """Delete exchanges, desk requests, handled-event ids, inactive-for-long users and desk tickets closed
-    before the cutoff (open tickets are never deleted: a resident is still waiting for an answer).
+    before the cutoff (open tickets are never deleted: a resident is still waiting for an answer); clear
+    the raw LINE id of tickets closed more than LINE_ID_GRACE_DAYS ago.
 
     Deleted rows are overwritten (secure_delete) and the WAL is checkpointed, so
     the masked questions do not linger in the database files.
@@ -50,7 +56,16 @@ def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: dat
     counts: dict[str, int] = {}
     if not dry_run:
         conn.execute("PRAGMA secure_delete = ON")
+    grace_cutoff = ((now or datetime.now(timezone.utc)) - timedelta(days=LINE_ID_GRACE_DAYS)).isoformat(
+        timespec="milliseconds")
+    line_ids_where = "status = 'closed' AND closed_at < ? AND line_user_id IS NOT NULL"
     with transaction(conn):
+        if dry_run:
+            line_ids = conn.execute(f"SELECT count(*) FROM bot_tickets WHERE {line_ids_where}",
+                                    [grace_cutoff]).fetchone()[0]
+        else:
+            line_ids = conn.execute(f"UPDATE bot_tickets SET line_user_id = NULL WHERE {line_ids_where}",
+                                    [grace_cutoff]).rowcount
         for name, table, where, value in targets:
             if dry_run:
                 counts[name] = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", [value]).fetchone()[0]
@@ -58,4 +73,4 @@ def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, now: dat
                 counts[name] = conn.execute(f"DELETE FROM {table} WHERE {where}", [value]).rowcount
     if not dry_run:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return PurgeReport(cutoff=cutoff, dry_run=dry_run, **counts)
+    return PurgeReport(cutoff=cutoff, dry_run=dry_run, line_ids=line_ids, **counts)

@@ -44,6 +44,7 @@ def console_blueprint() -> Blueprint:
         dashboard,
         disaster,
         faq,
+        shelters,
         tickets,
         unanswered,
     )
@@ -96,7 +97,7 @@ def console_blueprint() -> Blueprint:
     def home():
         return redirect(url_for("console.tickets.queue"))
 
-    for module in (auth, tickets, faq, unanswered, dashboard, disaster, admin):
+    for module in (auth, tickets, faq, unanswered, dashboard, disaster, shelters, admin):
         bp.register_blueprint(module.bp)
     return bp
 

@@ -16,6 +16,13 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "ユーザー名またはパスワードが違います。"
 LOCKED = ("ログインの失敗が続いたため、ログインを一時的に止めています。"
           "約{minutes}分後にもう一度お試しください。パスワードが分からないときは管理者に相談してください。")
+SLOW_DOWN = "ログインの失敗が続いています。{seconds}秒ほど待ってからもう一度お試しください。"
+BUSY = "ただいまログインが混み合っています。少し待ってからもう一度お試しください。"
+
+
+def _lock_message(lock) -> str:
+    return SLOW_DOWN.format(seconds=lock.seconds_left) if lock.seconds_left < 60 else \
+        LOCKED.format(minutes=lock.minutes_left)
 USERNAME_MAX = 64
 
 
@@ -34,20 +41,23 @@ def login():
     if not username or not password:
         return render("login.html", 400, next_url=next_url, username=username,
                       error="ユーザー名とパスワードを入力してください。")
-    lock = console.throttle.check(username, ip)
-    if lock.locked:
-        log.warning("console login refused: locked (too many failures)")
-        return render("login.html", 429, next_url=next_url, username=username,
-                      error=LOCKED.format(minutes=lock.minutes_left))
-    staff = console.staff.verify(username, password) if len(password) <= MAX_PASSWORD_CHARS * 4 else None
+    attempt = console.throttle.begin(username, ip)  # counted as a failure until the password is right
+    if not attempt.allowed:
+        log.warning("console login refused: throttled (too many failures)")
+        return render("login.html", 429, next_url=next_url, username=username, error=_lock_message(attempt.lock))
+    with console.hash_gate.slot() as free:
+        if not free:
+            console.throttle.cancel(attempt)
+            log.warning("console login refused: too many password checks at once")
+            return render("login.html", 503, next_url=next_url, username=username, error=BUSY)
+        staff = console.staff.verify(username, password) if len(password) <= MAX_PASSWORD_CHARS * 4 else None
     if staff is None:
-        console.throttle.failed(username, ip)
         log.warning("console login failed")
         lock = console.throttle.check(username, ip)
-        error = LOCKED.format(minutes=lock.minutes_left) if lock.locked else LOGIN_FAILED
+        error = _lock_message(lock) if lock.locked else LOGIN_FAILED
         return render("login.html", 401, next_url=next_url, username=username, error=error)
 
-    console.throttle.succeeded(username)
+    console.throttle.succeeded(attempt, username, ip)
     console.sessions.end(session.get(SESSION_TOKEN))
     # a fresh session and CSRF token at login (no session fixation)
     session.clear()

@@ -1,12 +1,15 @@
 """The dashboard: questions, answer rates, 解決率, top FAQs and handoffs per day, as SVG and a table."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, request
 
 from bot.console.charts import Series, bar_chart, percent_chart
+from bot.console.navigator_report import navigator_usage
 from bot.console.reports import build_dashboard
-from bot.console.timeutil import today_jst
-from bot.console.views.common import bot_conn, faq_db_path, render
+from bot.console.timeutil import day_start_utc_iso, today_jst
+from bot.console.views.common import bot_conn, faq_db_path, render, services
 from faq.store import FaqStore
 
 bp = Blueprint("dashboard", __name__)
@@ -35,4 +38,14 @@ def overview():
         "handoffs": bar_chart("日ごとの職員への引き継ぎ", labels, [
             Series("引き継ぎ", "#6a3d9a", tuple(d.handoffs for d in board.days))]),
     }
-    return render("dashboard.html", board=board, charts=charts, days=days, periods=PERIODS)
+    support = services().bot.support
+    navigator = None
+    catalogue = support.navigator.catalogue if support is not None else None
+    if catalogue is not None:
+        steps = [(q.key, q.title) for q in catalogue.questions]
+        navigator = navigator_usage(bot_conn(), day_start_utc_iso(board.start),
+                                    day_start_utc_iso(board.end + timedelta(days=1)), steps)
+        if navigator.households:   # no empty chart while nobody used it
+            charts["navigator"] = bar_chart("支援制度ナビ：途中で終えた質問（世帯数）", [t for t, _ in navigator.stopped], [
+                Series("世帯", "#8a5a00", tuple(n for _, n in navigator.stopped))])
+    return render("dashboard.html", board=board, charts=charts, days=days, periods=PERIODS, navigator=navigator)

@@ -1,8 +1,9 @@
-"""Turning disaster mode on and off (shared with ``faqctl disaster``)."""
+"""Turning disaster mode on and off (shared with ``faqctl disaster``); administrators only, everyone sees it."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, request, url_for
 
+from bot.console.security import admin_required
 from bot.console.views.common import faq_db_path, log_access, render
 
 bp = Blueprint("disaster", __name__)
@@ -21,6 +22,7 @@ def show():
 
 
 @bp.post("/disaster")
+@admin_required  # switching changes what every resident is told: administrators only
 def change():
     from bot.disaster import set_disaster_mode
     action = request.form.get("action")

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
+from bot.console.drafts import DraftError, approval_actor
+from bot.console.security import admin_required
 from bot.console.timeutil import parse_day, today_jst
 from bot.console.unanswered import group_questions, load_unanswered
 from bot.console.views.common import (
@@ -169,7 +171,11 @@ def create():
     entry = validate_record(record, "入力", "", problems)
     store = _store()
     try:
-        if entry is not None:
+        if entry is not None and not g.staff.is_admin and _id_taken(store, entry.id):
+            problems.append(Problem("入力", "", "id", f"IDが既に使われています: {entry.id}",
+                                    f"id already in use: {entry.id}"))
+            entry = None
+        elif entry is not None and g.staff.is_admin:
             try:
                 entry = store.add(entry, actor=g.staff.username)
             except ValidationError as exc:
@@ -180,10 +186,78 @@ def create():
     if entry is None:
         return render("faq_new.html", 400, values=values, errors=_field_errors(problems), categories=CATEGORIES,
                       keys=keys, group=None, labels=FIELD_LABELS, range_from=None, range_to=None)
+    if not g.staff.is_admin:  # a draft: an administrator publishes it (a second pair of eyes)
+        draft = services().drafts.add(entry, g.staff.username, keys)
+        log_access("faq_draft", target=f"draft:{draft.id}")
+        flash(f"FAQ「{entry.question}」を下書きとして保存しました。管理者が承認すると公開されます。", "ok")
+        return redirect(url_for("console.faq.drafts"))
+    _published(entry, keys)
+    return redirect(url_for("console.faq.entry", entry_id=entry.id))
+
+
+def _id_taken(store: FaqStore, entry_id: str) -> bool:
+    try:
+        store.get(entry_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _published(entry, keys) -> None:
+    """After an entry is in the FAQ: the questions it answers leave the unanswered list, the index is rebuilt."""
     if keys:
-        services().handled.mark(keys, g.staff.username, entry.id)
+        services().handled.mark(list(keys), g.staff.username, entry.id)
     log_access("faq_create", target=f"faq:{entry.id}")
     services().rebuilder.request()
     flash(f"FAQ「{entry.question}」（{entry.id}）を登録しました。検索インデックスを更新しています。"
           "数十秒でボットの回答に使われます。", "ok")
-    return redirect(url_for("console.faq.entry", entry_id=entry.id))
+
+
+# ------------------------------------------------------------------ drafts (published by an administrator)
+@bp.get("/faq/drafts")
+def drafts():
+    store = services().drafts
+    return render("faq_drafts.html", pending=store.pending(), decided=store.recent_decided(),
+                  categories=CATEGORIES)
+
+
+def _decided(draft_id: int, approve: bool):
+    drafts_store = services().drafts
+    approver = g.staff.username
+    published = []
+
+    def publish(draft) -> None:
+        store = _store()
+        try:
+            published.append(store.add(draft.entry, actor=approval_actor(approver, draft.drafted_by)))
+        finally:
+            store.close()
+
+    try:
+        if approve:
+            draft = drafts_store.approve(draft_id, approver, publish)
+        else:
+            draft = drafts_store.reject(draft_id, approver)
+    except (DraftError, ValidationError) as exc:
+        message = str(exc) if isinstance(exc, DraftError) else "、".join(p.ja for p in exc.problems)
+        flash(f"下書き #{draft_id} を処理できませんでした: {message}", "error")
+        return redirect(url_for("console.faq.drafts"))
+    if approve:
+        log_access("faq_draft_approve", target=f"draft:{draft.id}")
+        _published(published[0], draft.handled_keys)
+        return redirect(url_for("console.faq.entry", entry_id=published[0].id))
+    log_access("faq_draft_reject", target=f"draft:{draft.id}")
+    flash(f"下書き #{draft.id}（{draft.drafted_by} 作成）を却下しました。", "ok")
+    return redirect(url_for("console.faq.drafts"))
+
+
+@bp.post("/faq/drafts/<int:draft_id>/approve")
+@admin_required
+def approve(draft_id: int):
+    return _decided(draft_id, approve=True)
+
+
+@bp.post("/faq/drafts/<int:draft_id>/reject")
+@admin_required
+def reject(draft_id: int):
+    return _decided(draft_id, approve=False)

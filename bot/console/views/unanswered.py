@@ -16,6 +16,8 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 KEY_PATTERN = re.compile(r"^[0-9a-f]{24}$")
 MAX_KEYS = 500
+# The page lists the largest groups; the rest are counted (a page of thousands helps nobody).
+MAX_GROUPS_SHOWN = 200
 
 
 def _range() -> tuple:
@@ -40,8 +42,9 @@ def _range() -> tuple:
 def groups():
     start, end, error = _range()
     found = group_questions(load_unanswered(bot_conn(), start, end), services().handled.handled_at())
-    return render("unanswered.html", 400 if error else 200, groups=found, start=start, end=end, error=error,
-                  total=sum(g.count for g in found))
+    return render("unanswered.html", 400 if error else 200, groups=found[:MAX_GROUPS_SHOWN], start=start, end=end,
+                  error=error, total=sum(g.count for g in found), group_count=len(found),
+                  hidden_groups=max(0, len(found) - MAX_GROUPS_SHOWN))
 
 
 @bp.post("/unanswered/handled")

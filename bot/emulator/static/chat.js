@@ -79,6 +79,8 @@
     } else if (action.type === "message") {
       addBubble("user", action.text);
       await send({ kind: "text", text: action.text });
+    } else if (action.type === "location") {
+      openLocationPanel();
     } else if (action.type === "uri") {
       window.open(action.uri, "_blank", "noopener");
     } else {
@@ -177,6 +179,28 @@
   document.getElementById("sticker").addEventListener("click", async () => {
     addBubble("user", "（スタンプ）");
     await send({ kind: "sticker" });
+  });
+
+  // LINE's location picker, emulated: the person types the coordinates (no map tiles offline).
+  const locationPanel = document.getElementById("location-panel");
+  function openLocationPanel() {
+    locationPanel.hidden = false;
+    document.getElementById("latitude").focus();
+  }
+  document.getElementById("location").addEventListener("click", openLocationPanel);
+  document.getElementById("cancel-location").addEventListener("click", () => { locationPanel.hidden = true; });
+  locationPanel.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const latitude = Number(document.getElementById("latitude").value);
+    const longitude = Number(document.getElementById("longitude").value);
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
+      setStatus("緯度と経度を数字で入れてください。");
+      return;
+    }
+    locationPanel.hidden = true;
+    addBubble("user", "（位置情報 " + latitude + ", " + longitude + "）");
+    showQuickReplies([]);
+    await send({ kind: "location", latitude, longitude });
   });
 
   document.getElementById("reset").addEventListener("click", () => {

@@ -1,0 +1,1 @@
+"""Designated shelters: the open-data import, their status set by staff, and the nearest open ones."""

@@ -1,7 +1,0 @@
-"""Lets `python scripts/<tool>.py` import the project's packages from any directory."""
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))

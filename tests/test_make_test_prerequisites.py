@@ -1,0 +1,106 @@
+"""`make test` on a fresh machine: scripts/test-prerequisites.sh installs chromium, chromium-driver, the
+IPA Gothic font and faketime when missing and it can, or stops before the suite with one line saying what
+to install. The tools' paths and the installer are pointed at stand-ins (real processes, real make)."""
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "test-prerequisites.sh"
+
+
+def executable(path: Path, body: str = "exit 0\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def tools(tmp: Path, *, missing: tuple[str, ...] = ()) -> dict:
+    """Environment pointing the check at stand-in tools under tmp/tools; `missing` ones do not exist."""
+    paths = {"FAQBOT_TEST_CHROMIUM": tmp / "tools" / "chromium",
+             "FAQBOT_TEST_CHROMEDRIVER": tmp / "tools" / "chromedriver",
+             "FAQBOT_TEST_FONT": tmp / "tools" / "ipag.ttf",
+             "FAQBOT_TEST_FAKETIME": tmp / "tools" / "faketime"}
+    for name, path in paths.items():
+        if name not in missing:
+            executable(path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_TEST_")}
+    env.update({k: str(v) for k, v in paths.items()})
+    return env
+
+
+def run(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SCRIPT)], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_nothing_missing_means_nothing_to_do(tmp_path):
+    env = tools(tmp_path)
+    env["FAQBOT_TEST_INSTALLER"] = str(executable(tmp_path / "apt-get", "echo called >> \"$0.log\"\nexit 1\n"))
+    done = run(env)
+    assert done.returncode == 0 and done.stderr == ""
+    assert not (tmp_path / "apt-get.log").exists()
+
+
+def test_without_a_way_to_install_it_stops_with_one_line_naming_the_packages(tmp_path):
+    env = tools(tmp_path, missing=("FAQBOT_TEST_CHROMIUM", "FAQBOT_TEST_FAKETIME"))
+    env["FAQBOT_TEST_INSTALLER"] = ""  # not root, no passwordless sudo
+    done = run(env)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("テストに必要なパッケージがありません")
+    assert lines[0].endswith("sudo apt-get install -y chromium faketime")
+
+
+def test_missing_tools_are_installed_when_it_can(tmp_path):
+    env = tools(tmp_path, missing=("FAQBOT_TEST_CHROMEDRIVER", "FAQBOT_TEST_FONT"))
+    # a stand-in apt-get: records its arguments and "installs" by creating the missing files
+    installer = executable(tmp_path / "apt-get", f"""echo "$@" >> "{tmp_path}/apt.log"
+if [ "$1" = install ]; then
+  printf '#!/bin/sh\\n' > "{env['FAQBOT_TEST_CHROMEDRIVER']}"; chmod +x "{env['FAQBOT_TEST_CHROMEDRIVER']}"
+  touch "{env['FAQBOT_TEST_FONT']}"
+fi
+""")
+    env["FAQBOT_TEST_INSTALLER"] = str(installer)
+    done = run(env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "apt.log").read_text().splitlines() == [
+        "update -qq", "install -y -qq chromium-driver fonts-ipafont-gothic"]
+
+
+def test_a_failed_install_stops_before_the_suite(tmp_path):
+    env = tools(tmp_path, missing=("FAQBOT_TEST_CHROMIUM",))
+    env["FAQBOT_TEST_INSTALLER"] = str(executable(tmp_path / "apt-get", "exit 100\n"))  # e.g. no network
+    done = run(env)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1].endswith("sudo apt-get install -y chromium")
+
+
+def fake_venv(tmp: Path) -> Path:
+    """A "virtualenv" whose python only records that the suite was started."""
+    venv = tmp / "venv"
+    executable(venv / "bin" / "python", f'echo "$@" > "{tmp}/suite-started"\n')
+    (venv / ".installed").touch()  # newer than requirements*.txt and pyproject.toml: nothing to install
+    return venv
+
+
+def test_make_test_stops_before_the_suite_when_tools_are_missing(tmp_path):
+    env = tools(tmp_path, missing=("FAQBOT_TEST_CHROMIUM",))
+    env["FAQBOT_TEST_INSTALLER"] = ""
+    done = subprocess.run(["make", "-s", "-C", str(ROOT), "test", f"VENV={fake_venv(tmp_path)}"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "sudo apt-get install -y chromium" in done.stderr
+    assert not (tmp_path / "suite-started").exists()
+
+
+def test_make_test_runs_the_suite_when_tools_are_there(tmp_path):
+    env = tools(tmp_path)
+    done = subprocess.run(["make", "-s", "-C", str(ROOT), "test", f"VENV={fake_venv(tmp_path)}"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "suite-started").read_text().split() == ["-m", "pytest", "-q"]
