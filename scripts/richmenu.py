@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from bot.richmenu.api import DryRun, RichMenuApiError, publish, switch_default

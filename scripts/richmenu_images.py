@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from bot.richmenu.definition import IMAGES, RichMenuError, load

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +60,8 @@ def test_a_broken_definition_is_refused_with_where_and_why(tmp_path):
 def test_dry_run_prints_valid_requests_and_sends_nothing():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "richmenu.py"), "--dry-run"],
                             capture_output=True, text=True, cwd=ROOT, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "FAQBOT_DB": "/nonexistent/none.sqlite3"})
+                            env={**{k: v for k, v in os.environ.items() if not k.startswith("LINE_")},
+                                 "FAQBOT_DB": "/nonexistent/none.sqlite3"})
     assert result.returncode == 0, result.stderr
     requests = [json.loads(line) for line in result.stdout.splitlines()]
     spec = load_messaging_spec(SPEC_DIR)
