@@ -10,9 +10,17 @@ import logging
 from flask import Flask, jsonify
 from linebot.v3 import WebhookParser
 
-from bot.config import ConfigError, check_production, config_from_env, is_production
+from bot.config import (
+    DEFAULT_DESK_HOURS,
+    ConfigError,
+    check_production,
+    config_from_env,
+    is_production,
+)
 from bot.console import init_console
 from bot.conversation.conversation import Conversation
+from bot.conversation.smalltalk import DEFAULT_PATH as SMALLTALK_FILE
+from bot.conversation.smalltalk import Smalltalk, SmalltalkError
 from bot.desk.handoff import Handoff
 from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
@@ -20,12 +28,15 @@ from bot.desk.tickets import TicketStore
 from bot.disaster import DisasterModes
 from bot.disaster_support import build_disaster_support
 from bot.faq_directory import FaqDirectory
+from bot.language.chat import ChatLanguages
+from bot.language.memory import LanguageMemory
 from bot.line.claims import EventClaims
 from bot.line.client import LineSender
 from bot.line.handler import EventHandler
 from bot.line.identity import UserHasher
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
+from bot.richmenu.switch import follow_disaster_mode
 from bot.services import EXTENSION_KEY, BotServices
 from bot.settings import SettingsStore
 from bot.startup import prepare_in_background, require_knowledge_base
@@ -105,10 +116,14 @@ def build_services(cfg) -> BotServices:
         hours = desk_hours_from_config(cfg)
     except DeskHoursError as exc:
         raise ConfigError(str(exc)) from None
+    try:
+        smalltalk = Smalltalk.load(cfg.get("FAQBOT_SMALLTALK") or SMALLTALK_FILE)
+    except SmalltalkError as exc:
+        raise ConfigError(str(exc)) from None
     FaqStore.open(cfg["FAQBOT_DB"], clock).close()  # the knowledge base's tables exist before any event
     database = BotDatabase(cfg["FAQBOT_DB"])
     settings = SettingsStore(database, clock)
-    disaster = DisasterModes(settings, clock)
+    disaster = DisasterModes(settings, clock, on_switch=follow_disaster_mode)  # the rich menu follows
 
     def store_entries():
         store = FaqStore.open(cfg["FAQBOT_DB"], clock)
@@ -140,6 +155,9 @@ def build_services(cfg) -> BotServices:
                                          cfg["FAQBOT_DESK_PHONE"], cfg["FAQBOT_DESK_HOURS"], handoff=handoff,
                                          disaster_mode=disaster.current,
                                          emergency_7119=bool(cfg["FAQBOT_EMERGENCY_7119"]),
+                                         languages=ChatLanguages(LanguageMemory(database.conn, clock.now_iso)),
+                                         smalltalk=smalltalk, help_contact=cfg.get("FAQBOT_MULTILINGUAL_HELP", ""),
+                                         default_hours=DEFAULT_DESK_HOURS,
                                          support=services.support)
     services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
     return services

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from faq.db import db_path_from_env
+from faq.db import PROJECT_ROOT, db_path_from_env
 
 DEFAULT_LINE_API_ENDPOINT = "https://api.line.me"
 DEFAULT_RETENTION_DAYS = 365
@@ -14,6 +14,8 @@ DEFAULT_DESK_OPEN = "08:30"
 DEFAULT_DESK_CLOSE = "17:15"
 DEFAULT_DESK_CLOSED_DAYS = "12-29..01-03"
 DEFAULT_DESK_MINUTES_PER_TICKET = 10
+# the prefecture's multilingual consultation line (placeholder number, like the desk's)
+DEFAULT_MULTILINGUAL_HELP = "088-000-0003（多言語相談窓口 / Multilingual help line）"
 # LINE webhook bodies are small; anything above this is refused with 413 before it is read.
 MAX_WEBHOOK_BODY_BYTES = 1024 * 1024
 MIN_PRODUCTION_SALT_CHARS = 16
@@ -92,6 +94,11 @@ def config_from_env(environ=os.environ, default_env: str = "development") -> dic
                                                        DEFAULT_DESK_MINUTES_PER_TICKET, 1),
         # #7119 (救急安心センター) is offered only where the prefecture runs it.
         "FAQBOT_EMERGENCY_7119": _bool_setting(environ, "FAQBOT_EMERGENCY_7119", True),
+        # Where residents writing in another language get help in it (phone and/or URL), named with
+        # answers that have no translation and at the desk.
+        "FAQBOT_MULTILINGUAL_HELP": environ.get("FAQBOT_MULTILINGUAL_HELP") or DEFAULT_MULTILINGUAL_HELP,
+        # The small-talk replies (greetings, thanks …) staff edit; validated at start.
+        "FAQBOT_SMALLTALK": environ.get("FAQBOT_SMALLTALK") or str(PROJECT_ROOT / "faq" / "smalltalk.yaml"),
         # Production starts without FAQ entries or a search index only when this is set.
         "FAQBOT_ALLOW_EMPTY": _bool_setting(environ, "FAQBOT_ALLOW_EMPTY", False),
         # Not from the environment: tests inject a faq.clock.Clock (a FixedClock) so nothing depends on the hour.

@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 from bot.settings import DISASTER_MODE, SettingsStore
 from bot.storage import BotDatabase
@@ -79,15 +80,21 @@ class HistoryItem:
 
 
 class DisasterModes:
-    def __init__(self, settings: SettingsStore, clock: Clock = SYSTEM_CLOCK):
+    """``on_switch(active)`` runs after the mode flips (the composition root passes the rich-menu switch);
+    its failure is logged and never undoes or blocks the switch."""
+
+    def __init__(self, settings: SettingsStore, clock: Clock = SYSTEM_CLOCK,
+                 on_switch: Callable[[bool], object] | None = None):
         self.settings = settings
         self.clock = clock
+        self.on_switch = on_switch
         self._last = OFF
 
     @classmethod
-    def open(cls, db_path: str | Path, clock: Clock = SYSTEM_CLOCK) -> "DisasterModes":
+    def open(cls, db_path: str | Path, clock: Clock = SYSTEM_CLOCK,
+             on_switch: Callable[[bool], object] | None = None) -> "DisasterModes":
         """For tools that hold no services (faqctl): on the database at ``db_path``."""
-        return cls(SettingsStore(BotDatabase(db_path), clock), clock)
+        return cls(SettingsStore(BotDatabase(db_path), clock), clock, on_switch)
 
     def current(self) -> DisasterMode:
         """The mode now, read per event; on a database error the last mode read (answers go on)."""
@@ -122,9 +129,11 @@ class DisasterModes:
             raise ValueError(f"災害名は{NAME_MAX}文字以内にしてください（{len(name)}文字） / name too long")
         now = self.clock.now_iso()
         result: list[DisasterMode] = []
+        was_active: list[bool] = []
 
         def change(raw: str | None) -> str:
             current = _from_json(raw)
+            was_active.append(current.active)
             if active:
                 # switching on again (e.g. renaming) keeps the original start time
                 since = current.since if current.active else now
@@ -139,6 +148,11 @@ class DisasterModes:
             return json.dumps(dict(asdict(mode), history=history[-HISTORY_MAX:]), ensure_ascii=False)
 
         self.settings.update(DISASTER_MODE, change)
-        self._last = result[0]
-        log.info("disaster mode %s by staff", "on" if result[0].active else "off")
-        return result[0]
+        self._last = mode = result[-1]
+        log.info("disaster mode %s by staff", "on" if mode.active else "off")
+        if self.on_switch is not None and mode.active != was_active[-1]:
+            try:
+                self.on_switch(mode.active)
+            except Exception:  # noqa: BLE001 - the mode is switched; a follower's failure must not hide that
+                log.exception("a follower of the disaster-mode switch failed")
+        return mode

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from .model import RECORD_KEYS, FaqEntry
+from .model import RECORD_KEYS, TRANSLATION_FIELDS, TRANSLATION_LANGUAGES, FaqEntry
 from .validate import Problem, ValidationError, validate_records
 
 FORMATS = ("jsonl", "csv", "yaml")
@@ -96,11 +96,39 @@ def parse_csv(text: str, source: str):
                                                "more cells than header columns")])
             if not any((v or "").strip() for v in row.values()):
                 continue
-            rows.append((f"{index}行目", {k: csv_value(v) if isinstance(v, str) else v for k, v in row.items() if k}))
+            rows.append((f"{index}行目", _fold_translation_columns(
+                {k: csv_value(v) if isinstance(v, str) else v for k, v in row.items() if k})))
     except csv.Error as exc:
         raise ValidationError([Problem(source, f"{reader.line_num}行目", None,
                                        f"CSVの形式が壊れています（{exc}）", f"broken CSV: {exc}")]) from None
     return rows
+
+
+def _translation_column(name: str) -> tuple[str, str] | None:
+    """"question_en" -> ("question", "en"); None for other columns."""
+    field, _, lang = name.partition("_")
+    return (field, lang) if field in TRANSLATION_FIELDS and lang in TRANSLATION_LANGUAGES else None
+
+
+def _fold_translation_columns(row: dict) -> dict:
+    """CSV cells question_<lang> / answer_<lang> / checked_<lang> as the record's `translations`."""
+    translations: dict[str, dict] = {}
+    out = {}
+    for key, value in row.items():
+        column = _translation_column(key)
+        if column is None:
+            out[key] = value
+        else:
+            translations.setdefault(column[1], {})[column[0]] = value
+    if translations:
+        out["translations"] = translations
+    return out
+
+
+def _csv_translation_columns(records: list[dict]) -> list[str]:
+    """Columns for the languages any entry has, in the fixed language order."""
+    present = {lang for r in records for lang in r["translations"]}
+    return [f"{field}_{lang}" for lang in TRANSLATION_LANGUAGES if lang in present for field in TRANSLATION_FIELDS]
 
 
 def parse_yaml(text: str, source: str):
@@ -177,11 +205,14 @@ def write_entries(entries: list[FaqEntry], path: str | Path, fmt: str | None = N
     elif fmt == "yaml":
         tmp.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
     else:
+        columns = [k for k in RECORD_KEYS if k != "translations"] + _csv_translation_columns(records)
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:  # BOM so that Excel reads UTF-8
-            writer = csv.DictWriter(fh, fieldnames=RECORD_KEYS)
+            writer = csv.DictWriter(fh, fieldnames=columns)
             writer.writeheader()
             for r in records:
-                row = {**r, "alt_questions": "\n".join(r["alt_questions"]), "tags": "|".join(r["tags"]),
+                cells = {f"{field}_{lang}": ("true" if t[field] else "false") if field == "checked" else t[field]
+                         for lang, t in r.pop("translations").items() for field in TRANSLATION_FIELDS}
+                row = {**r, **cells, "alt_questions": "\n".join(r["alt_questions"]), "tags": "|".join(r["tags"]),
                        "url": r["url"] or "", "department": r["department"] or "",
                        "active": "true" if r["active"] else "false"}
                 writer.writerow({k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()})

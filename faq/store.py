@@ -41,7 +41,12 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     # rows to bot_settings and drops it.)
 
 
-MIGRATIONS = [_create_v1]
+def _add_translations_v2(db: sqlite_utils.Database) -> None:
+    # {"en": {"question", "answer", "checked"}, ...}; '{}' for an untranslated entry
+    db.execute("ALTER TABLE faq_entries ADD COLUMN translations TEXT NOT NULL DEFAULT '{}'")
+
+
+MIGRATIONS = [_create_v1, _add_translations_v2]
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,8 @@ def _row_to_entry(row: dict) -> FaqEntry:
     return FaqEntry(id=row["id"], category=row["category"], question=row["question"],
                     alt_questions=json.loads(row["alt_questions"]), answer=row["answer"],
                     url=row["url"], department=row["department"], tags=json.loads(row["tags"]),
-                    active=bool(row["active"]), updated_at=row["updated_at"], updated_by=row["updated_by"])
+                    active=bool(row["active"]), translations=json.loads(row["translations"] or "{}"),
+                    updated_at=row["updated_at"], updated_by=row["updated_by"])
 
 
 def _entry_json(entry: FaqEntry | None) -> str | None:
@@ -157,14 +163,14 @@ class FaqStore:
         else:
             self.db.execute(
                 """INSERT INTO faq_entries (id, category, question, alt_questions, answer, url, department,
-                       tags, active, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                       tags, active, translations, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT(id) DO UPDATE SET category=excluded.category, question=excluded.question,
                        alt_questions=excluded.alt_questions, answer=excluded.answer, url=excluded.url,
                        department=excluded.department, tags=excluded.tags, active=excluded.active,
-                       updated_at=excluded.updated_at, updated_by=excluded.updated_by""",
+                       translations=excluded.translations, updated_at=excluded.updated_at, updated_by=excluded.updated_by""",
                 [after.id, after.category, after.question, json.dumps(after.alt_questions, ensure_ascii=False),
                  after.answer, after.url, after.department, json.dumps(after.tags, ensure_ascii=False),
-                 int(after.active), at, actor])
+                 int(after.active), json.dumps(after.to_record()["translations"], ensure_ascii=False), at, actor])
         cur = self.db.execute(
             "INSERT INTO faq_history (entry_id, action, actor, at, before, after) VALUES (?,?,?,?,?,?)",
             [entry_id, action, actor, at, _entry_json(before), _entry_json(after)])
@@ -187,7 +193,8 @@ class FaqStore:
         return self.get(entry.id)
 
     def edit(self, entry_id: str, actor: str, **changes) -> FaqEntry:
-        unknown = set(changes) - {"question", "answer", "category", "alt_questions", "url", "department", "tags"}
+        unknown = set(changes) - {"question", "answer", "category", "alt_questions", "url", "department", "tags",
+                                 "translations"}
         if unknown:
             raise TypeError(f"unknown field(s): {unknown}")
         with transaction(self.db):

@@ -11,7 +11,10 @@ from .model import (
     ID_PATTERN,
     QUESTION_MAX_CHARS,
     RECORD_KEYS,
+    TRANSLATION_FIELDS,
+    TRANSLATION_LANGUAGES,
     FaqEntry,
+    Translation,
 )
 from .text import normalize
 
@@ -87,6 +90,50 @@ def _as_bool(value, field, problem) -> bool:
             return False
     problem(field, "true か false を指定してください", "must be true or false")
     return True
+
+
+def _translations(value, problem) -> dict[str, Translation]:
+    """{"en": {"question", "answer", "checked"}, ...}: both texts or neither (missing ones are allowed)."""
+    if value is None or value == "" or value == {}:
+        return {}
+    if not isinstance(value, dict):
+        problem("translations", "言語ごとの質問と回答の組にしてください（例: {\"en\": {\"question\": ..., \"answer\": ...}}）",
+                "must map a language to its question and answer")
+        return {}
+    out: dict[str, Translation] = {}
+    for lang, item in value.items():
+        field = f"translations.{lang}"
+        if lang not in TRANSLATION_LANGUAGES:
+            problem(field, f"未対応の言語です: {lang}（使えるもの: {', '.join(TRANSLATION_LANGUAGES)}）",
+                    f"unsupported language: {lang}")
+            continue
+        if item is None or item == {}:
+            continue
+        if not isinstance(item, dict) or set(item) - set(TRANSLATION_FIELDS):
+            problem(field, "question・answer・checked の項目にしてください", "expected question, answer, checked")
+            continue
+        texts = {}
+        for key in ("question", "answer"):
+            text = item.get(key)
+            text = "" if text is None else text
+            if not isinstance(text, str):
+                problem(f"{field}.{key}", "文字列にしてください", "must be a string")
+                text = ""
+            texts[key] = normalize(text)
+        if not texts["question"] and not texts["answer"]:
+            continue  # an empty pair of cells: no translation
+        if not texts["question"] or not texts["answer"]:
+            missing = "question" if not texts["question"] else "answer"
+            problem(f"{field}.{missing}", "翻訳は質問と回答の両方が必要です", f"a translation needs both texts ({missing} is empty)")
+            continue
+        if len(texts["question"]) > QUESTION_MAX_CHARS:
+            problem(f"{field}.question", f"質問が長すぎます（上限{QUESTION_MAX_CHARS}文字）", "question too long")
+        if len(texts["answer"]) > ANSWER_MAX_CHARS:
+            problem(f"{field}.answer", f"回答が長すぎます（LINEの上限{ANSWER_MAX_CHARS}文字）", "answer too long")
+        checked = item.get("checked")
+        checked = False if checked in (None, "") else _as_bool(checked, f"{field}.checked", problem)
+        out[lang] = Translation(texts["question"], texts["answer"], checked)
+    return out
 
 
 def _valid_url(url: str) -> bool:
@@ -167,12 +214,13 @@ def validate_record(record, source: str, location: str, problems: list[Problem],
     if len(tags) > MAX_TAGS:
         problem("tags", f"タグは{MAX_TAGS}件までです", f"at most {MAX_TAGS} tags")
     active = _as_bool(record.get("active"), "active", problem)
+    translations = _translations(record.get("translations"), problem)
 
     if len(problems) > before:
         return None
     return FaqEntry(id=entry_id, question=question, answer=answer, category=category,
                     alt_questions=alt_questions, url=url, department=department, tags=tags,
-                    active=active)
+                    active=active, translations=translations)
 
 
 def validate_records(rows, source: str) -> list[FaqEntry]:

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 ANSWER, SUGGEST, FALLBACK = "answer", "suggest", "fallback"
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W\d_]{2,}")   # a run of letters (Latin, hangul …): "asdfgh" is one, "1234" none
 _CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -36,6 +37,12 @@ class SearchConfig:
     answer_margin: float = 0.06
     suggest_threshold: float = 0.40
     suggest_max: int = 3
+    # Queries in another script (English, Vietnamese, Korean …): BM25 over Japanese finds nothing, so the
+    # fused score stays low; they are judged on the cross-lingual cosine alone, with stricter limits
+    # (calibrated on the English and Vietnamese dev queries, docs/BENCHMARKS.md).
+    foreign_answer_dense: float = 0.85
+    foreign_answer_margin: float = 0.03
+    foreign_suggest_dense: float = 0.83
     category_boost: float = 0.05
     dense_candidates: int = 256        # vectors fetched from FAISS before grouping by FAQ
     query_cache_size: int = 4096       # recent query vectors kept per worker (0: none); 1.5 KB each
@@ -154,12 +161,27 @@ def decide(query: str, candidates: list[Candidate], config: SearchConfig) -> tup
     top = candidates[0]
     second = candidates[1].score if len(candidates) > 1 else 0.0
     japanese = bool(_JAPANESE.search(query))
+    if not japanese and top.dense > 0 and len(_WORD.findall(query)) >= 2:
+        return _decide_foreign(candidates, config)
     if top.score >= config.answer_threshold and top.score - second >= config.answer_margin and japanese:
         return ANSWER, "clear-top", candidates
     close = [c for c in candidates[:config.suggest_max] if c.score >= config.suggest_threshold]
     if close:
         return SUGGEST, "close-candidates" if japanese else "not-japanese", candidates
     return FALLBACK, "low-score", candidates
+
+
+def _decide_foreign(candidates: list[Candidate], config: SearchConfig) -> tuple[str, str, list[Candidate]]:
+    """A query of two or more words without Japanese script, judged on the dense (cross-lingual)
+    similarity; single words, numbers and emoji keep the old rule (no confident answer)."""
+    by_dense = sorted(candidates, key=lambda c: -c.dense)
+    top = by_dense[0]
+    second = by_dense[1].dense if len(by_dense) > 1 else 0.0
+    if top.dense >= config.foreign_answer_dense and top.dense - second >= config.foreign_answer_margin:
+        return ANSWER, "foreign-clear-top", by_dense
+    if top.dense >= config.foreign_suggest_dense:
+        return SUGGEST, "foreign-close", by_dense
+    return FALLBACK, "foreign-low", by_dense
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,14 @@ JSON_KEYS = ("ndcg@10", "recall@10", "hit@1", "hit@3", "hit@10", "mrr@10", "n_qu
              "latency_ms_p50", "latency_ms_p99")
 
 
+def _translations(value) -> dict:
+    """Well-formed translations only (lenient like the rest of this loader)."""
+    if not isinstance(value, dict):
+        return {}
+    return {lang: {"question": normalize(str(t["question"])), "answer": normalize(str(t.get("answer") or ""))}
+            for lang, t in value.items() if isinstance(t, dict) and t.get("question")}
+
+
 def load_faq(path: str) -> list[FaqEntry]:
     """Lenient: only id/question/answer are needed; other keys are used when they make sense."""
     entries, seen = [], set()
@@ -48,7 +56,8 @@ def load_faq(path: str) -> list[FaqEntry]:
                 id=fid, question=normalize(str(r.get("question") or "")), answer=normalize(str(r.get("answer") or "")),
                 category=r.get("category") if r.get("category") in CATEGORIES else "general",
                 alt_questions=[normalize(str(a)) for a in alts if str(a).strip()],
-                tags=[str(t) for t in r.get("tags") or [] if isinstance(t, str)] if isinstance(r.get("tags"), list) else []))
+                tags=[str(t) for t in r.get("tags") or [] if isinstance(t, str)] if isinstance(r.get("tags"), list) else [],
+                translations=_translations(r.get("translations"))))
     if not entries:
         raise click.ClickException(f"{path}: FAQが1件もありません / no entries")
     return entries

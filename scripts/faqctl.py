@@ -14,7 +14,7 @@ import click
 
 from faq.db import db_path_from_env
 from faq.formats import FORMATS, read_many, write_entries
-from faq.model import CATEGORIES, FaqEntry
+from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry
 from faq.store import FaqStore, NotFound
 from faq.validate import ValidationError
 from index.build import build_index, count_texts
@@ -280,6 +280,31 @@ def stats(obj, as_json):
         click.echo(f"  {CATEGORIES[cat]}（{cat}）: {n}件")
 
 
+@cli.command()
+@click.option("--category", type=click.Choice(list(CATEGORIES)), help="カテゴリで絞る / only this category")
+@click.option("--lang", "languages", multiple=True, type=click.Choice(list(TRANSLATION_LANGUAGES)),
+              help="言語で絞る（複数可） / only these languages")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def translations(obj, category, languages, as_json):
+    """翻訳のない FAQ と、確認待ちの翻訳を言語ごとに表示します / missing and unchecked translations."""
+    from faq.translations import coverage
+    entries = obj.store.list(category=category)
+    report = coverage(entries, list(languages) or None)
+    if as_json:
+        click.echo(json.dumps([{"lang": c.lang, "translated": c.translated, "checked": c.checked,
+                                "missing": list(c.missing), "unchecked": list(c.unchecked)} for c in report],
+                              ensure_ascii=False))
+        return
+    click.echo(f"公開中の FAQ {len(entries)}件")
+    for c in report:
+        click.echo(f"{c.label}（{c.lang}）: 翻訳あり {c.translated}件（確認済み {c.checked}件） / 翻訳なし {len(c.missing)}件")
+        if c.missing:
+            click.echo("  翻訳なし: " + ", ".join(c.missing))
+        if c.unchecked:
+            click.echo("  確認待ち: " + ", ".join(c.unchecked))
+
+
 def _rebuild(obj, quiet=False) -> None:
     """Rebuild the search index (only changed text is re-embedded)."""
     try:
@@ -348,7 +373,10 @@ def _local_time(iso: str | None) -> str:
 
 def _disaster_modes(obj):
     from bot.disaster import DisasterModes
-    return DisasterModes.open(obj.db_path)
+    from bot.richmenu.switch import (
+        follow_disaster_mode,  # the default rich menu follows the mode
+    )
+    return DisasterModes.open(obj.db_path, on_switch=follow_disaster_mode)
 
 
 @cli.group()

@@ -20,7 +20,6 @@ import getpass
 import os
 import sys
 
-import _bootstrap  # noqa: F401
 import click
 
 from bot.disaster_storage import DisasterDatabase

@@ -66,17 +66,17 @@ def exchange(rig, event):
 def test_disaster_on_and_off_switch_the_greeting_and_quick_replies(rig):
     normal = greeting(rig, wh.new_user_id())
     assert "友だち追加ありがとうございます" in texts(normal)
-    assert labels(normal) == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談"]
+    assert labels(normal) == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談", "Language / 言語"]
 
     result = faqctl(rig, "disaster", "on", "--name", NAME)
     assert result.returncode == 0, result.stderr
     assert NAME in result.stdout
     replies = greeting(rig, wh.new_user_id())
     assert f"【災害支援：{NAME}】" in texts(replies) and "119" in texts(replies)
-    assert labels(replies) == SUBJECT_LABELS + ["職員に相談"]
+    assert labels(replies) == SUBJECT_LABELS + ["職員に相談", "Language / 言語"]
     _, menu = rig.say(wh.new_user_id(), "メニュー")
     assert NAME in texts(menu)
-    assert labels(menu) == SUBJECT_LABELS + ["職員に相談", "オンライン手続き", "キャッシュレス決済", "使い方"]
+    assert labels(menu) == SUBJECT_LABELS + ["職員に相談", "Language / 言語", "オンライン手続き", "キャッシュレス決済", "使い方"]
 
     status = faqctl(rig, "disaster", "status")
     assert status.returncode == 0 and f"有効（{NAME}）" in status.stdout and "24時間" in status.stdout

@@ -94,7 +94,7 @@ def test_a_resident_asks_gets_the_answer_and_gives_feedback(emulator, browser, s
     browser.find_element(By.ID, "follow").click()
     wait_for_bot_text(browser, "友だち追加ありがとうございます")
     wait_for_quick(browser, "職員に相談")
-    assert [b.text for b in quick_buttons(browser)] == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談"]
+    assert [b.text for b in quick_buttons(browser)] == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談", "Language / 言語"]
     browser.save_screenshot(str(shots / "1-greeting.png"))
 
     entry = FaqStore.open(db).get(RISAI_ID)
@@ -153,6 +153,28 @@ def test_menu_by_enter_key_and_a_topic_list(emulator, browser, shots):
     browser.save_screenshot(str(shots / "6-topic.png"))
     if os.environ.get("FAQBOT_SCREENSHOT_DIR"):
         shutil.copy(shots / "6-topic.png", Path(os.environ["FAQBOT_SCREENSHOT_DIR"]) / "6-topic.png")
+
+
+def test_the_rich_menu_is_shown_and_a_tap_goes_through_the_signed_webhook(emulator, browser, shots):
+    url, app, db = emulator
+    state = get_stub_state(app)
+    assert state.richmenus.default is not None  # published to the stub when the emulator was mounted
+    browser.get(url + "/")
+    panel = WebDriverWait(browser, 15).until(EC.visibility_of_element_located((By.ID, "richmenu")))
+    areas = WebDriverWait(browser, 15).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#richmenu .richmenu-area") or False)
+    assert [a.get_attribute("aria-label") for a in areas] == [
+        "使い方", "分野から探す", "職員に相談", "災害の支援制度", "オンライン手続き", "言語"]
+    image = panel.find_element(By.TAG_NAME, "img")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].naturalWidth", image) == 2500)
+    browser.find_element(By.ID, "reset").click()
+    areas[5].click()  # 「言語」: the language list comes back as quick replies
+    wait_for_bot_text(browser, "Choose your language.")
+    wait_for_quick(browser, "English").click()
+    wait_for_bot_text(browser, "I will answer in English.")
+    browser.save_screenshot(str(shots / "richmenu-language.png"))
+    taps = rows(db, "SELECT kind, reason FROM bot_exchanges WHERE kind = 'language' ORDER BY id")
+    assert [t["reason"] for t in taps][-2:] == ["menu", "en"]
 
 
 def test_a_resident_sends_a_location_and_gets_the_nearest_open_shelter(emulator, browser, shots):

@@ -212,4 +212,4 @@ def test_greeting_is_valid_and_has_the_four_topics(conversation):
     reply = conversation.respond(FollowEvent.from_dict(wh.follow_event(wh.user_source(wh.new_user_id()))))
     body = assert_within_limits(reply.messages)
     assert [i["action"]["label"] for i in body[-1]["quickReply"]["items"]] == \
-        ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談"]
+        ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談", "Language / 言語"]

@@ -180,7 +180,7 @@ def test_follow_gets_greeting_with_four_topic_quick_replies(client, bot_db, user
     assert len(replies) == 1
     assert "友だち追加ありがとうございます" in replies[0]["text"]
     labels = [a["label"] for a in quick_items(replies)]
-    assert labels == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談"]
+    assert labels == ["オンライン手続き", "キャッシュレス決済", "災害の支援制度", "職員に相談", "Language / 言語"]
     assert rows(bot_db, "SELECT active FROM bot_users WHERE user_hash = ?", (user_hash(bot_db, user),)) == \
         [{"active": 1}]
     assert user.encode() not in database_bytes(bot_db)

@@ -24,7 +24,8 @@ def test_seed_has_at_least_80_valid_entries_in_every_category(seed_entries):
 def test_seed_records_have_exactly_the_record_keys():
     for path in (ROOT / "faq" / "seed").glob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
-            assert list(json.loads(line)) == list(RECORD_KEYS), path.name
+            # "translations" may be left out of an untranslated entry
+            assert list(json.loads(line)) in (list(RECORD_KEYS), list(RECORD_KEYS[:-1])), path.name
 
 
 def test_seed_uses_only_placeholder_phone_numbers_and_example_domains(seed_entries):

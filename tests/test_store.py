@@ -1,7 +1,7 @@
 import pytest
 
 from faq.model import FaqEntry
-from faq.store import FaqStore, NotFound
+from faq.store import MIGRATIONS, FaqStore, NotFound
 from faq.validate import ValidationError
 
 
@@ -17,7 +17,7 @@ def test_database_is_created_in_wal_mode_with_schema_version(db_path):
     s = FaqStore.open(db_path)
     assert db_path.exists()
     assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert s.db.execute("SELECT version FROM schema_versions WHERE component='faq'").fetchone()[0] == 1
+    assert s.db.execute("SELECT version FROM schema_versions WHERE component='faq'").fetchone()[0] == len(MIGRATIONS)
     s.close()
     # reopening does not migrate again or lose data
     s = FaqStore.open(db_path)

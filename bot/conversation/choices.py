@@ -4,12 +4,16 @@ from __future__ import annotations
 from bot import phrases, support_phrases
 from bot.conversation.decision import Choice
 from bot.disaster import DISASTER_CATEGORY, DisasterMode
+from bot.language import say
+from bot.language.codes import JAPANESE, LANGUAGE_NAMES
+from bot.language.texts import texts
 from bot.line.postback import (
     DESK,
     END_TICKET,
     FAQ,
     FEEDBACK,
     HELP,
+    LANGUAGE,
     MENU,
     NAVIGATOR,
     SUBJECT,
@@ -18,42 +22,56 @@ from bot.line.postback import (
 )
 from faq.model import FaqEntry
 
+LANGUAGE_LABEL = "Language / 言語"
+
 
 def _button(label: str, postback: Postback, of_this_exchange: bool = False) -> Choice:
     return Choice(label, postback, label, of_this_exchange)
 
 
-def menu() -> Choice:
-    return _button(phrases.MENU_LABEL, Postback(MENU))
+def menu(lang: str = JAPANESE) -> Choice:
+    return _button(texts(lang).menu_label, Postback(MENU))
 
 
-def help_() -> Choice:
-    return _button(phrases.HELP_LABEL, Postback(HELP))
+def help_(lang: str = JAPANESE) -> Choice:
+    return _button(texts(lang).help_label, Postback(HELP))
 
 
 def end_ticket() -> Choice:
     return _button(phrases.END_TICKET_LABEL, Postback(END_TICKET))
 
 
-def desk(parent_id: int | None = None) -> Choice:
-    return _button(phrases.DESK_LABEL, Postback(DESK, exchange_id=parent_id))
+def desk(parent_id: int | None = None, lang: str = JAPANESE) -> Choice:
+    return _button(texts(lang).desk_label, Postback(DESK, exchange_id=parent_id))
 
 
-def desk_after_this() -> Choice:
+def desk_after_this(lang: str = JAPANESE) -> Choice:
     """「職員に相談」 about the exchange of this very reply."""
-    return _button(phrases.DESK_LABEL, Postback(DESK), of_this_exchange=True)
+    return _button(texts(lang).desk_label, Postback(DESK), of_this_exchange=True)
 
 
-def feedback() -> tuple[Choice, Choice]:
+def feedback(lang: str = JAPANESE) -> tuple[Choice, Choice]:
     """解決した / 解決しない on this reply's answer."""
-    return (_button(phrases.RESOLVED_LABEL, Postback(FEEDBACK, resolved=True), of_this_exchange=True),
-            _button(phrases.UNRESOLVED_LABEL, Postback(FEEDBACK, resolved=False), of_this_exchange=True))
+    t = texts(lang)
+    return (_button(t.resolved_label, Postback(FEEDBACK, resolved=True), of_this_exchange=True),
+            _button(t.unresolved_label, Postback(FEEDBACK, resolved=False), of_this_exchange=True))
 
 
-def questions(entries: list[FaqEntry]) -> list[Choice]:
+def language() -> Choice:
+    """「Language / 言語」: the list of languages."""
+    return _button(LANGUAGE_LABEL, Postback(LANGUAGE))
+
+
+def languages() -> list[Choice]:
+    """One button per language, each named in its own language."""
+    return [_button(name, Postback(LANGUAGE, category=code)) for code, name in LANGUAGE_NAMES.items()]
+
+
+def questions(entries: list[FaqEntry], lang: str = JAPANESE) -> list[Choice]:
     """Numbered FAQ questions to tap (suggestions or a topic's list), tied to this reply's exchange."""
-    return [Choice(f"{i}. {e.question}", Postback(FAQ, faq_id=e.id), e.question, of_this_exchange=True)
-            for i, e in enumerate(entries, 1)]
+    shown = [say.question(e, lang) for e in entries]
+    return [Choice(f"{i}. {q}", Postback(FAQ, faq_id=e.id), q, of_this_exchange=True)
+            for i, (e, q) in enumerate(zip(entries, shown), 1)]
 
 
 def navigator() -> Choice:
@@ -65,18 +83,18 @@ def _topic(category: str) -> Choice:
     return _button(phrases.topic_label(category), Postback(TOPIC, category=category))
 
 
-def topics(mode: DisasterMode) -> list[Choice]:
+def topics(mode: DisasterMode, lang: str = JAPANESE) -> list[Choice]:
     """The greeting's choices: the main topics (in disaster-support mode, the disaster subjects) and the desk."""
     if mode.active:
         shown = [navigator()] + [_button(label, Postback(SUBJECT, category=key))
                                  for key, label, _ in phrases.DISASTER_SUBJECTS]
     else:
         shown = [_topic(c) for c in phrases.MAIN_TOPICS]
-    return shown + [desk()]
+    return shown + [desk(lang=lang), language()]
 
 
-def menu_choices(mode: DisasterMode) -> list[Choice]:
-    shown = topics(mode)
+def menu_choices(mode: DisasterMode, lang: str = JAPANESE) -> list[Choice]:
+    shown = topics(mode, lang)
     if mode.active:  # the everyday topics stay reachable
         shown += [_topic(c) for c in phrases.MAIN_TOPICS if c != DISASTER_CATEGORY]
-    return shown + [help_()]
+    return shown + [help_(lang)]

@@ -39,10 +39,12 @@ from bot.conversation.desk_flow import DeskFlow
 from bot.conversation.message_flow import MessageFlow
 from bot.conversation.postback_flow import PostbackFlow
 from bot.conversation.replies import to_reply
+from bot.conversation.smalltalk import Smalltalk
 from bot.conversation.turn import Turn
 from bot.desk.handoff import Handoff
 from bot.disaster import OFF, DisasterMode
 from bot.faq_directory import FaqDirectory
+from bot.language.chat import ChatLanguages
 from bot.line.identity import UserHasher
 from bot.line.responder import Reply
 from bot.records.exchanges import ExchangeLog, ExchangeRecord
@@ -56,17 +58,22 @@ class Conversation:
     def __init__(self, searcher: Callable[[], Searcher], faqs: FaqDirectory, exchanges: ExchangeLog,
                  hasher: UserHasher, desk_phone: str, desk_hours: str, *, handoff: Handoff | None = None,
                  disaster_mode: Callable[[], DisasterMode] | None = None, emergency_7119: bool = True,
-                 support: DisasterSupport | None = None):
+                 support: DisasterSupport | None = None,
+                 languages: ChatLanguages | None = None, smalltalk: Smalltalk | None = None,
+                 help_contact: str = "", default_hours: str = ""):
         self.faqs = faqs
         self.exchanges = exchanges
         self.hasher = hasher
         self.desk_phone = desk_phone
         self.desk_hours = desk_hours
         self._disaster_mode = disaster_mode or (lambda: OFF)
-        self.desk = DeskFlow(handoff, exchanges, desk_phone, desk_hours)
-        answers = Answers(searcher, exchanges)
-        self.messages = MessageFlow(answers, self.desk, exchanges, emergency_7119, support)
-        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk, support)
+        self.languages = languages or ChatLanguages(None)
+        self.desk = DeskFlow(handoff, exchanges, desk_phone, desk_hours, help_contact=help_contact or desk_phone,
+                             default_hours=default_hours)
+        answers = Answers(searcher, exchanges, faqs, help_contact or desk_phone)
+        self.messages = MessageFlow(answers, self.desk, exchanges, emergency_7119, support, self.languages,
+                                    smalltalk)
+        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk, support, self.languages)
 
     def respond(self, event, started: float | None = None) -> Reply | None:
         """The reply to one parsed webhook event, or None when the bot stays silent."""
@@ -86,7 +93,7 @@ class Conversation:
             following = isinstance(event, FollowEvent)
             if turn.known_user:
                 self.exchanges.set_following(turn.chat, following)
-            return menus.greeting(turn.mode) if following else None
+            return menus.greeting(turn.mode, turn.lang) if following else None
         if isinstance(event, JoinEvent):
             return Decision((phrases.GROUP_JOIN,))
         return None
@@ -106,6 +113,7 @@ class Conversation:
         """The context of `event`: its chat, the disaster mode now, the LINE user id of a 1:1 chat."""
         source = getattr(event, "source", None)
         chat = self.hasher.chat_key(source)
-        turn = Turn(chat, getattr(event, "webhook_event_id", None), started or time.monotonic(), self._disaster_mode())
+        turn = Turn(chat, getattr(event, "webhook_event_id", None), started or time.monotonic(), self._disaster_mode(),
+                    lang=self.languages.current(chat))
         # the LINE user id is kept only for a one-to-one chat (a ticket pushes to it)
         return replace(turn, line_user_id=getattr(source, "user_id", None)) if turn.known_user else turn

@@ -16,17 +16,22 @@ from bot.conversation.decision import Decision, DeskRequest, Record
 from bot.conversation.turn import Turn, Utterance
 from bot.desk.handoff import DESK_BUTTON, FALLBACK, Handoff
 from bot.desk.tickets import Ticket
+from bot.language import say
+from bot.language.texts import texts
 from bot.records.exchanges import ExchangeLog
 
 _END_TICKET = (choices.end_ticket(),)
 
 
 class DeskFlow:
-    def __init__(self, handoff: Handoff | None, exchanges: ExchangeLog, desk_phone: str, desk_hours: str):
+    def __init__(self, handoff: Handoff | None, exchanges: ExchangeLog, desk_phone: str, desk_hours: str,
+                 *, help_contact: str = "", default_hours: str = ""):
         self.handoff = handoff              # None: the desk is offered by phone only
         self._exchanges = exchanges
         self._phone = desk_phone
         self._hours = desk_hours
+        self._help_contact = help_contact   # multilingual help, named to residents writing in other languages
+        self._default_hours = default_hours
 
     def open_ticket(self, turn: Turn) -> Ticket | None:
         if self.handoff is None or not turn.one_to_one:
@@ -37,14 +42,19 @@ class DeskFlow:
     def request(self, turn: Turn, parent_id: int | None, trigger: str = DESK_BUTTON, lead: Sequence[str] = (),
                 *, query: str | None = None, pii_masked: bool = False) -> Decision:
         lead = list(lead)
-        if pii_masked and phrases.PERSONAL_DATA_NOTE not in lead:
-            lead.append(phrases.PERSONAL_DATA_NOTE)
+        if pii_masked and texts(turn.lang).personal_data_note not in lead:
+            lead.append(texts(turn.lang).personal_data_note)
+        language_note = say.desk_language_note(turn.lang, self._help_contact)
+        if language_note:
+            lead.append(language_note)
         record = Record(kind="desk", decision="desk", query=query, pii_masked=pii_masked, reason=trigger,
                         parent_id=parent_id)
         if self.handoff is not None and turn.one_to_one:  # the ticket's notice is added by carry_out
             return Decision(tuple(lead), _END_TICKET, record, DeskRequest(trigger, parent_id, open_ticket=True))
-        info = phrases.group_desk(self._phone, self._hours) if turn.in_group else phrases.desk(self._phone, self._hours)
-        return Decision((*lead, info), (choices.menu(),), record, DeskRequest(trigger, parent_id, open_ticket=False))
+        hours = say.hours(turn.lang, self._hours, self._default_hours)
+        info = phrases.group_desk(self._phone, self._hours) if turn.in_group else say.desk(turn.lang, self._phone, hours)
+        return Decision((*lead, info), (choices.menu(turn.lang),), record,
+                        DeskRequest(trigger, parent_id, open_ticket=False))
 
     def trigger_for(self, parent_id: int | None) -> str:
         """「職員に相談」 tapped under a reply: after a fallback it counts as the fallback's handoff."""
@@ -74,7 +84,7 @@ class DeskFlow:
     def end_by_resident(self, turn: Turn) -> Decision:
         self.handoff.end_by_resident(turn.chat)
         return menus.with_menu(turn.mode, phrases.TICKET_ENDED_BY_RESIDENT,
-                               Record(kind="desk", decision="ticket-ended"))
+                               Record(kind="desk", decision="ticket-ended"), turn.lang)
 
     def already_open(self, ticket: Ticket, turn: Turn, reason: str) -> Decision:
         opening = self.handoff.desk_state(ticket.disaster, turn.mode).opening

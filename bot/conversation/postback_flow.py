@@ -14,7 +14,7 @@ from linebot.v3.webhooks import PostbackEvent
 
 from bot import phrases, support_phrases
 from bot.conversation import choices, menus
-from bot.conversation.answers import Answers, answer
+from bot.conversation.answers import Answers
 from bot.conversation.decision import Decision, Record
 from bot.conversation.desk_flow import DeskFlow
 from bot.conversation.turn import Turn
@@ -22,6 +22,9 @@ from bot.desk.handoff import DESK_BUTTON, UNRESOLVED_TWICE
 from bot.desk.tickets import Ticket
 from bot.disaster import DISASTER_CATEGORY
 from bot.faq_directory import FaqDirectory
+from bot.language import say
+from bot.language.chat import ChatLanguages
+from bot.language.texts import texts
 from bot.line.messages import QUICK_REPLY_MAX
 from bot.line.postback import (
     DESK,
@@ -29,6 +32,7 @@ from bot.line.postback import (
     FAQ,
     FEEDBACK,
     HELP,
+    LANGUAGE,
     MENU,
     NAVIGATOR,
     SHELTER,
@@ -63,19 +67,20 @@ class Tap:
 
 class PostbackFlow:
     def __init__(self, faqs: FaqDirectory, exchanges: ExchangeLog, answers: Answers, desk: DeskFlow,
-                 support: DisasterSupport | None = None):
+                 support: DisasterSupport | None = None, languages: ChatLanguages | None = None):
         self._support = support
         self._faqs = faqs
         self._exchanges = exchanges
         self._answers = answers
         self._desk = desk
+        self._languages = languages or ChatLanguages(None)
         self.handlers: dict[str, Callable[[Tap], Decision]] = {
             MENU: self._menu, HELP: self._help, FEEDBACK: self._feedback, DESK: self._desk_request,
             TOPIC: self._topic, SUBJECT: self._subject, FAQ: self._faq, END_TICKET: self._ticket_gone,
-            NAVIGATOR: self._navigator, SHELTER: self._shelter,
+            NAVIGATOR: self._navigator, SHELTER: self._shelter, LANGUAGE: self._language,
         }
         self.during_ticket: dict[str, Callable[[Tap], Decision]] = {
-            END_TICKET: self._end_ticket, DESK: self._desk_request_again,
+            END_TICKET: self._end_ticket, DESK: self._desk_request_again, LANGUAGE: self._language,
         }
 
     def decide(self, event: PostbackEvent, turn: Turn) -> Decision:
@@ -91,25 +96,37 @@ class PostbackFlow:
 
     # -- without a ticket ----------------------------------------------------------------
     def _menu(self, tap: Tap) -> Decision:
-        return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu"))
+        return menus.menu(tap.turn.mode, Record(kind="menu", decision="menu"), lang=tap.turn.lang)
 
     def _help(self, tap: Tap) -> Decision:
-        return menus.help_(tap.turn.mode, Record(kind="help", decision="help"))
+        return menus.help_(tap.turn.mode, Record(kind="help", decision="help"), lang=tap.turn.lang)
+
+    def _language(self, tap: Tap) -> Decision:
+        """「Language / 言語」: the list; a language tapped in it: answer in that language from now on."""
+        chosen = tap.postback.category
+        if chosen is None or not self._languages.choose(tap.turn.chat, chosen):
+            return menus.language_choices(Record(kind="language", decision="language", reason="menu"))
+        record = Record(kind="language", decision="language", reason=chosen)
+        note = texts(chosen).language_chosen
+        if tap.ticket is not None:  # a person handles the chat: say so, in the new language's words
+            return Decision((note,), (choices.end_ticket(),), record)
+        return menus.menu(tap.turn.mode, record, (note,), chosen)
 
     def _ticket_gone(self, tap: Tap) -> Decision:
         """「相談をやめる」 on an old message: the ticket is closed already."""
         return menus.with_menu(tap.turn.mode, phrases.TICKET_ENDED_BY_RESIDENT,
-                               Record(kind="menu", decision="menu", reason="ticket-closed"))
+                               Record(kind="menu", decision="menu", reason="ticket-closed"), tap.turn.lang)
 
     def _feedback(self, tap: Tap) -> Decision:
         resolved = bool(tap.postback.resolved)
+        lang = tap.turn.lang
         if tap.parent_id is not None:
             self._exchanges.set_feedback(tap.parent_id, tap.turn.chat, resolved)
         if resolved:
-            return Decision((phrases.FEEDBACK_THANKS,), (choices.menu(),))
+            return Decision((texts(lang).feedback_thanks,), (choices.menu(lang),))
         if tap.parent_id is not None and self._desk.unresolved_twice(tap.turn):
             return self._desk.request(tap.turn, tap.parent_id, UNRESOLVED_TWICE, [phrases.HANDOFF_UNRESOLVED_INTRO])
-        return Decision((phrases.FEEDBACK_SORRY,), (choices.desk(tap.parent_id), choices.menu()))
+        return Decision((texts(lang).feedback_sorry,), (choices.desk(tap.parent_id, lang), choices.menu(lang)))
 
     def _desk_request(self, tap: Tap) -> Decision:
         return self._desk.request(tap.turn, tap.parent_id, self._desk.trigger_for(tap.parent_id))
@@ -127,8 +144,10 @@ class PostbackFlow:
         order = {e.id: i for i, e in enumerate(entries)}
         entries.sort(key=lambda e: (-asked.get(e.id, 0), order[e.id]))
         shown = entries[:QUICK_REPLY_MAX - 1]
-        text = phrases.topic_intro(category) + "\n\n" + phrases.numbered([e.question for e in shown])
-        return Decision((text,), (*choices.questions(shown), choices.menu()), record)
+        lang = tap.turn.lang
+        shown = [self._answers.current(e, lang) for e in shown]
+        text = phrases.topic_intro(category) + "\n\n" + phrases.numbered([say.question(e, lang) for e in shown])
+        return Decision((text,), (*choices.questions(shown, lang), choices.menu(lang)), record)
 
     def _subject(self, tap: Tap) -> Decision:
         """A disaster-support subject: its question is searched, preferring disaster-support entries."""
@@ -154,10 +173,10 @@ class PostbackFlow:
         """A suggestion or a topic's question was tapped."""
         entry = self._faqs.get(tap.postback.faq_id or "")
         if entry is None:
-            return menus.with_menu(tap.turn.mode, phrases.FAQ_GONE, Record(
-                kind="pick", decision="gone", reason="faq-unavailable", parent_id=tap.parent_id))
-        return answer(entry, Record(kind="pick", decision=ANSWER, query=entry.question, faq_id=entry.id,
-                                    parent_id=tap.parent_id))
+            return menus.with_menu(tap.turn.mode, texts(tap.turn.lang).faq_gone, Record(
+                kind="pick", decision="gone", reason="faq-unavailable", parent_id=tap.parent_id), tap.turn.lang)
+        return self._answers.answer(entry, Record(kind="pick", decision=ANSWER, query=entry.question,
+                                                  faq_id=entry.id, parent_id=tap.parent_id), lang=tap.turn.lang)
 
     # -- while a person handles the resident ---------------------------------------------
     def _end_ticket(self, tap: Tap) -> Decision:

@@ -23,6 +23,7 @@ class Turn:
     started: float
     mode: DisasterMode = OFF
     line_user_id: str | None = None   # only for a one-to-one chat; used for a ticket, never stored elsewhere
+    lang: str = "ja"                   # the language the bot answers in (bot.language.codes)
 
     @property
     def known_user(self) -> bool:

@@ -109,7 +109,7 @@ def create_chat_blueprint(api_prefix: str) -> Blueprint:
 
     @bp.get("/_emulator/config")
     def config():
-        return jsonify(messagesUrl=f"{api_prefix}/_stub/messages")
+        return jsonify(messagesUrl=f"{api_prefix}/_stub/messages", richMenuUrl=f"{api_prefix}/_stub/richmenu")
 
     @bp.post("/_emulator/events")
     def send_event():
@@ -144,4 +144,30 @@ def mount_emulator(app: Flask, api_prefix: str = "/line-api") -> None:
     """Mount the Messaging API stub under ``api_prefix`` and the chat page at ``/``."""
     app.register_blueprint(create_stub_blueprint(), url_prefix=api_prefix)
     app.register_blueprint(create_chat_blueprint(api_prefix))
+    publish_rich_menus(app, api_prefix)
     log.info("local LINE emulator mounted: chat page at /, Messaging API stub at %s", api_prefix)
+
+
+def publish_rich_menus(app: Flask, api_prefix: str) -> None:
+    """Create the rich menus in the local stub through its own (spec-validated) routes, as
+    ``scripts/richmenu.py`` does on LINE, so that the chat page shows the normal menu."""
+    from bot.richmenu.definition import NORMAL, RichMenuError, load
+    try:
+        menus = load()
+    except RichMenuError as exc:
+        log.error("rich menus not shown in the emulator: %s", exc)
+        return
+    client = app.test_client()
+    auth = {"Authorization": "Bearer emulator"}
+    ids = {}
+    for key, menu in menus.items():
+        created = client.post(f"{api_prefix}/v2/bot/richmenu", json=menu.request(), headers=auth)
+        if created.status_code != 200 or not menu.image.is_file():
+            log.error("rich menu %s not created in the emulator (%s)", key, created.status_code)
+            return
+        ids[key] = created.get_json()["richMenuId"]
+        client.post(f"{api_prefix}/v2/bot/richmenu/{ids[key]}/content", data=menu.image.read_bytes(),
+                    headers={**auth, "Content-Type": "image/png"})
+        client.post(f"{api_prefix}/v2/bot/richmenu/alias", json={"richMenuAliasId": menu.alias,
+                                                                  "richMenuId": ids[key]}, headers=auth)
+    client.post(f"{api_prefix}/v2/bot/user/all/richmenu/{ids[NORMAL]}", headers=auth)

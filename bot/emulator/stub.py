@@ -9,6 +9,7 @@ Messaging API routes (require ``Authorization: Bearer <token>``)::
     POST /v2/bot/message/reply | push | multicast | broadcast
     POST /v2/bot/chat/loading/start, POST /v2/bot/message/markAsRead
     GET  /v2/bot/profile/<user_id>
+    rich menus (bot.emulator.richmenu_stub): create, image upload, aliases, default
 
 Inspection / control routes (no auth; the POSTs need ``Content-Type: application/json``, which a web page
 on another site cannot send without a CORS preflight that the stub never answers)::
@@ -44,6 +45,7 @@ from bot.emulator.openapi import (
     load_messaging_spec,
     messaging_request_issues,
 )
+from bot.emulator.richmenu_stub import RichMenuState, add_richmenu_routes
 
 EXTENSION_KEY = "line_stub"
 PROFILE_DISPLAY_NAME = "テスト利用者"
@@ -88,6 +90,7 @@ class StubState:
             self._used_reply_tokens: set[str] = set()
             self._retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
             self._faults: deque[int | str] = deque()
+            self.richmenus = RichMenuState()
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -335,6 +338,9 @@ def create_stub_blueprint(spec_dir: str | Path | None = None, *, client_timeout:
         get_stub_state().log_request("GET", request.path, 200, _request_id())
         return jsonify({"userId": user_id, "displayName": PROFILE_DISPLAY_NAME, "language": "ja"})
 
+    add_richmenu_routes(bp, lambda: get_stub_state().richmenus, reject, validated_body,
+                        lambda body: get_stub_state().log_request(request.method, request.path, 200,
+                                                                  _request_id(), body))
     _add_inspection_routes(bp)
     return bp
 

@@ -20,7 +20,8 @@ SUBJECT = "subj"     # a disaster-support subject (c = its key in phrases.DISAST
 END_TICKET = "endt"  # the resident ends their desk ticket and returns to the bot
 NAVIGATOR = "nav"    # the support navigator (c = start | back | restart | <question>=<option>)
 SHELTER = "shelter"  # ask for the location to find the nearest open shelters
-ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET, NAVIGATOR, SHELTER)
+LANGUAGE = "lang"    # the language choices; with c = a language code, answer in that language
+ACTIONS = (FAQ, FEEDBACK, TOPIC, DESK, MENU, HELP, SUBJECT, END_TICKET, NAVIGATOR, SHELTER, LANGUAGE)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from bot.console.views.common import (
     searcher,
     services,
 )
-from faq.model import CATEGORIES
+from faq.model import CATEGORIES, TRANSLATION_LANGUAGES
 from faq.store import FaqStore, NotFound
 from faq.text import normalize_query
 from faq.validate import Problem, ValidationError, validate_record
@@ -76,8 +76,16 @@ def search():
                 results.append((entry, None))
     else:
         results = [(e, None) for e in entries]
+    # translations as stored now (search results come from the index build)
+    stored = {e.id: e for e in entries}
+    results = [(stored.get(e.id, e), score) for e, score in results]
+    missing = request.args.get("missing", "")
+    missing = missing if missing in TRANSLATION_LANGUAGES else ""
+    if missing:
+        results = [(e, score) for e, score in results if missing not in e.translations]
     return render("faq_list.html", query=query, category=category, categories=CATEGORIES, results=results,
-                  decision=decision, problem=problem, total=len(entries))
+                  decision=decision, problem=problem, total=len(entries), languages=TRANSLATION_LANGUAGES,
+                  missing=missing)
 
 
 @bp.get("/faq/entries/<entry_id>")

@@ -211,13 +211,54 @@
     addBubble("system", "新しい利用者として始めます。「友だち追加」を押すか、質問を入力してください。");
   });
 
+  // The default rich menu of the local stub: its image with one transparent button per area.
+  let richMenuUrl = null;
+  let richMenuShown = null;
+  async function loadRichMenu() {
+    if (!richMenuUrl) return;
+    try {
+      const response = await fetch(richMenuUrl, { cache: "no-store" });
+      const menu = response.ok ? (await response.json()).default : null;
+      const panel = document.getElementById("richmenu");
+      if (!menu) { panel.hidden = true; richMenuShown = null; return; }
+      if (menu.richMenuId === richMenuShown) return;
+      richMenuShown = menu.richMenuId;
+      const image = document.createElement("img");
+      image.src = richMenuUrl + "/" + encodeURIComponent(menu.richMenuId) + "/image";
+      image.alt = menu.chatBarText || "";
+      const areas = menu.areas.map((area) => {
+        const button = document.createElement("button");
+        const b = area.bounds;
+        button.type = "button";
+        button.className = "richmenu-area";
+        button.setAttribute("aria-label", area.action.label || area.action.displayText || "");
+        button.style.left = (100 * b.x / menu.size.width) + "%";
+        button.style.top = (100 * b.y / menu.size.height) + "%";
+        button.style.width = (100 * b.width / menu.size.width) + "%";
+        button.style.height = (100 * b.height / menu.size.height) + "%";
+        button.addEventListener("click", () => runAction(area.action));
+        return button;
+      });
+      panel.replaceChildren(image, ...areas);
+      panel.hidden = false;
+    } catch (error) {
+      // no rich menu: the page works without it
+    }
+  }
+
   async function start() {
     try {
       const response = await fetch("/_emulator/config", { cache: "no-store" });
-      if (response.ok) messagesUrl = (await response.json()).messagesUrl || messagesUrl;
+      if (response.ok) {
+        const config = await response.json();
+        messagesUrl = config.messagesUrl || messagesUrl;
+        richMenuUrl = config.richMenuUrl || null;
+      }
     } catch (error) {
       // keep the default
     }
+    await loadRichMenu();
+    setInterval(loadRichMenu, 5000);
     await poll();
     if (!log.children.length) {
       addBubble("system", "「友だち追加」を押すか、質問を入力してください。");

@@ -1,0 +1,1 @@
+"""LINE rich menus: the definition staff edit (menus.yaml), its images, and switching the default menu."""
