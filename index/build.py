@@ -43,13 +43,15 @@ def passage_text(entry: FaqEntry) -> str:
 
 def lexical_docs(entries: list[FaqEntry], tokenizer: JapaneseTokenizer,
                  cache: EmbeddingCache | None = None) -> tuple[Iterable, Iterable]:
+    """Token streams of the two fields: question (with alt questions and tags) and answer.
+    Each field gets its own BM25 (own length normalisation), combined at query time."""
     questions = [" ".join([e.question, *e.alt_questions, *e.tags]) for e in entries]
-    full = [" ".join([e.question, *e.alt_questions, e.answer]) for e in entries]
+    answers = [e.answer for e in entries]
     if cache is None:  # generators: BM25.fit keeps only term ids, never every token list at once
-        return (tokenizer.tokens(t) for t in questions), (tokenizer.tokens(t) for t in full)
+        return (tokenizer.tokens(t) for t in questions), (tokenizer.tokens(t) for t in answers)
     name = tokenizer.cache_name
     return (cache.iter_tokens(name, questions, tokenizer.tokens),
-            cache.iter_tokens(name, full, tokenizer.tokens))
+            cache.iter_tokens(name, answers, tokenizer.tokens))
 
 
 def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: EmbeddingCache | None,
@@ -58,13 +60,13 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
     """The in-memory index; `embedder=None` gives a lexical-only one."""
     tokenizer = tokenizer or JapaneseTokenizer()
     entries = [e for e in entries if e.active]
-    q_docs, f_docs = lexical_docs(entries, tokenizer, cache)
+    q_docs, a_docs = lexical_docs(entries, tokenizer, cache)
     manifest = {"format": FORMAT_VERSION, "n_entries": len(entries),
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "model": embedder.name if embedder else None, "dim": embedder.dim if embedder else None,
                 "lexical_features": list(tokenizer.features),
                 "entries": [{"id": e.id, "hash": e.content_hash()} for e in entries]}
-    snap = Snapshot(entries, manifest, BM25().fit(q_docs), BM25().fit(f_docs))
+    snap = Snapshot(entries, manifest, BM25().fit(q_docs), BM25().fit(a_docs))
     embedded = 0
     if embedder is not None:
         owners, kinds, q_texts, p_texts = [], [], [], []

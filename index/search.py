@@ -29,7 +29,7 @@ class SearchConfig:
     """Weights and thresholds; calibrated on the dev set (docs/BENCHMARKS.md)."""
     dense_weight: float = 0.5          # share of the dense signal in the fused score
     passage_weight: float = 0.5        # answer-passage similarity vs. question similarity
-    question_lex_weight: float = 0.6   # BM25 over questions vs. over question+answer
+    question_lex_weight: float = 0.6   # BM25 over the question field vs. over the answer field
     dense_floor: float = 0.75          # cosine at or below this counts as no similarity
     dense_ceiling: float = 0.95        # cosine at or above this counts as identical
     answer_threshold: float = 0.55
@@ -107,7 +107,7 @@ class Ranker:
         cfg = self.config
         out = np.zeros(len(self.snap.entries), dtype=np.float32)
         for bm, weight in ((self.snap.bm25_questions, cfg.question_lex_weight),
-                           (self.snap.bm25_full, 1 - cfg.question_lex_weight)):
+                           (self.snap.bm25_answers, 1 - cfg.question_lex_weight)):
             best = bm.max_score(tokens)
             if best > 0:
                 out += weight * bm.scores(tokens) / best
