@@ -16,11 +16,12 @@ from faq.model import FaqEntry
 from .cache import EmbeddingCache
 from .embedders import Embedder
 from .lexical import BM25, JapaneseTokenizer
-from .snapshot import (FORMAT_VERSION, KIND_ALT, KIND_PASSAGE, KIND_QUESTION, Snapshot, save_snapshot)
+from .passages import answer_passages, head_text
+from .snapshot import (FORMAT_VERSION, KIND_ALT, KIND_ANSWER_PART, KIND_PASSAGE, KIND_QUESTION, Snapshot,
+                       save_snapshot)
 from .vectors import VectorIndex
 
 LOCK_FILE = ".build.lock"
-PASSAGE_MAX_CHARS = 1000  # the model reads ~512 tokens; longer text only costs time
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,10 @@ def question_texts(entry: FaqEntry) -> list[tuple[int, str]]:
     return [(KIND_QUESTION, entry.question)] + [(KIND_ALT, q) for q in entry.alt_questions]
 
 
-def passage_text(entry: FaqEntry) -> str:
-    return (entry.question + "\n" + entry.answer)[:PASSAGE_MAX_CHARS]
+def passage_texts(entry: FaqEntry) -> list[tuple[int, str]]:
+    """The question with the start of the answer, then the passages of a long answer."""
+    return ([(KIND_PASSAGE, head_text(entry.question, entry.answer))]
+            + [(KIND_ANSWER_PART, p) for p in answer_passages(entry.answer)])
 
 
 def lexical_docs(entries: list[FaqEntry], tokenizer: JapaneseTokenizer,
@@ -76,9 +79,10 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
                 kinds.append(kind)
                 q_texts.append(text)
         for pos, e in enumerate(entries):
-            owners.append(pos)
-            kinds.append(KIND_PASSAGE)
-            p_texts.append(passage_text(e))
+            for kind, text in passage_texts(e):
+                owners.append(pos)
+                kinds.append(kind)
+                p_texts.append(text)
         # Questions are matched query-to-query (symmetric), the answer passage query-to-passage.
         if cache is not None:
             qv, n1 = cache.embed(embedder.name, embedder.dim, "query", q_texts, embedder.embed_queries, progress=progress)
@@ -128,4 +132,4 @@ def build_index(entries: list[FaqEntry] | Callable[[], list[FaqEntry]], index_di
 
 def count_texts(entries: list[FaqEntry]) -> int:
     active = [e for e in entries if e.active]
-    return sum(len(question_texts(e)) + 1 for e in active)
+    return sum(len(question_texts(e)) + len(passage_texts(e)) for e in active)

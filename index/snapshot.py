@@ -20,12 +20,14 @@ from faq.model import FaqEntry
 from .lexical import BM25
 from .vectors import VectorIndex
 
-FORMAT_VERSION = 2  # 2: BM25 per field (question, answer)
+FORMAT_VERSION = 2  # 2: BM25 per field (question, answer), answer passages
 POINTER = "CURRENT"
 KEEP_BUILDS = 3
 
 # What each vector stands for; a FAQ is scored from its best-matching vectors.
-KIND_QUESTION, KIND_ALT, KIND_PASSAGE = 0, 1, 2
+# QUESTION/ALT are matched query-to-query; PASSAGE (question + start of the answer) and
+# ANSWER_PART (one passage of a long answer) query-to-passage.
+KIND_QUESTION, KIND_ALT, KIND_PASSAGE, KIND_ANSWER_PART = 0, 1, 2, 3
 
 
 class IndexError_(RuntimeError):
