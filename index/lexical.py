@@ -21,7 +21,9 @@ from faq.text import katakana_to_hiragana, normalize_query
 # (助詞, 助動詞, 補助記号, 記号, 空白, 接続詞, 感動詞, 連体詞) is dropped.
 _KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "代名詞", "副詞"}
 # Normalized forms that are content words by part of speech but appear in almost every answer.
-_STOP_FORMS = frozenset("為る 有る 居る 成る 出来る 下さる 致す 頂く 御座る 言う 思う 事 物 こと もの ため 為 よう 様 等 など".split())
+# Question words (どこ, いつ) stay: 「いつまで」 and 「どこで」 tell deadline and place questions apart.
+_STOP_FORMS = frozenset("為る 有る 居る 成る 出来る 下さる 致す 頂く 御座る 言う 思う 事 物 こと もの ため 為 よう 様 等 など "
+                        "此れ 其れ 彼れ 此処 其処 此方 其方 私 貴方".split())
 _WORDISH = re.compile(r"[\w\u3040-\u30ff\u3400-\u9fff]")
 _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
 
@@ -29,7 +31,7 @@ _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
 class JapaneseTokenizer:
     """Tokens for BM25. `features` picks the token kinds: words, bigrams, reading."""
 
-    VERSION = 3  # bump when token rules or their storage change, so cached tokens are not reused
+    VERSION = 5  # bump when token rules or their storage change, so cached tokens are not reused
 
     def __init__(self, features: Sequence[str] = ("words", "bigrams", "reading")):
         self.features = tuple(features)
@@ -62,6 +64,9 @@ class JapaneseTokenizer:
         text = normalize_query(text).lower()
         out: list[str] = []
         tok, mode_a, mode_c = self._sudachi
+        # Sudachi cuts a kana-only query (「りさいしょうめい」) into unrelated words (衣装): bigrams only
+        kana_only = bool(_KANA_ONLY.match(text.replace(" ", "")))
+        words = "words" in self.features and not kana_only
         readings: list[str] = []
         runs: list[str] = []   # surfaces of consecutive content morphemes: bigrams never span a particle
         run = ""
@@ -72,17 +77,16 @@ class JapaneseTokenizer:
                 run = ""
                 continue
             run += m.surface()
-            if "words" in self.features:
+            if words:
                 out.append("w:" + m.normalized_form())
             readings.append(katakana_to_hiragana(m.reading_form()))
         if run:
             runs.append(run)
-        if "words" in self.features:
+        if words:
             # compounds as one token too (マイナンバーカード, 罹災証明書)
             out += ["w:" + m.normalized_form() for m in tok.tokenize(text, mode_c)
                     if len(m.surface()) > 2 and m.part_of_speech()[0] == "名詞"
                     and len(tok.tokenize(m.surface(), mode_a)) > 1]
-        kana_only = bool(_KANA_ONLY.match(text.replace(" ", "")))
         if "reading" in self.features:
             reading = katakana_to_hiragana(text) if kana_only else "".join(readings)
             reading = reading.replace(" ", "")

@@ -15,18 +15,26 @@ OVERLAP_MAX_CHARS = 100     # a sentence up to this long is repeated at the star
 MAX_PASSAGES = 12           # a very long answer: its first ~3,000 characters are enough to place it
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")
+_HEADING = re.compile(r"^[【\[■◆●○<＜].{0,20}[】\]>＞]?$")
 
 
 def sentences(text: str) -> list[str]:
     """Sentences and lines of `text`, each with its end mark, blank ones dropped."""
     parts = [p.strip() for p in _SENTENCE_END.split(text)]
     out: list[str] = []
+    heading = ""
     for p in parts:
+        if _HEADING.match(p):  # 【手数料】 belongs to what follows it, never alone at a passage's end
+            heading += p + "\n"
+            continue
+        p, heading = heading + p, ""
         while len(p) > PASSAGE_CHARS:  # a run-on sentence or a table row: cut it hard
             out.append(p[:PASSAGE_CHARS])
             p = p[PASSAGE_CHARS:]
         if p:
             out.append(p)
+    if heading:
+        out.append(heading.strip())
     return out
 
 
@@ -41,12 +49,12 @@ def answer_passages(answer: str) -> list[str]:
     out: list[str] = []
     current: list[str] = []
     for s in sentences(answer):
-        if current and sum(map(len, current)) + len(s) > PASSAGE_CHARS:
+        if current and sum(map(len, current)) + len(current) + len(s) > PASSAGE_CHARS:  # with the newlines
             out.append("\n".join(current))
             if len(out) == MAX_PASSAGES:
                 return out
             tail = current[-1]
-            current = [tail] if len(tail) <= OVERLAP_MAX_CHARS and len(tail) + len(s) <= PASSAGE_CHARS else []
+            current = [tail] if len(tail) <= OVERLAP_MAX_CHARS and len(tail) + 1 + len(s) <= PASSAGE_CHARS else []
         current.append(s)
     if current and (not out or current != [out[-1].split("\n")[-1]]):
         out.append("\n".join(current))
