@@ -179,6 +179,19 @@ def print_decisions(cols: list[Collection], grid: bool) -> None:
         print(f"{t:10.2f} {m:6.2f} | " + " | ".join(cells))
 
 
+def print_suggest(cols: list[Collection]) -> None:
+    """Where the desk starts: in-scope queries sent to the desk should be few, out-of-scope ones many."""
+    base = SearchConfig()
+    print("\nsuggest-thr | " + " | ".join(f"{c.name}: in-scope→desk  out-of-scope→desk" for c in cols))
+    for st in sorted({0.3, 0.35, 0.4, 0.45, 0.5, base.suggest_threshold}):
+        cells = []
+        for c in cols:
+            d = decisions(c, replace(base, suggest_threshold=st))
+            cells.append(f"{d['in'][FALLBACK]:3d}/{d['n_in']:<3d} {d['in'][FALLBACK] / max(d['n_in'], 1):5.1%}   "
+                         f"{d['oos'][FALLBACK]:3d}/{d['n_oos']:<3d}")
+        print(f"{st:11.2f} | " + " | ".join(cells))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", nargs="+", action="append", metavar="ARG",
@@ -206,6 +219,8 @@ def main():
                 lexical_comparison(col)
         print()
         print_decisions(cols, args.grid)
+        if args.grid:
+            print_suggest(cols)
     cache.close()
 
 

@@ -160,9 +160,15 @@ class BM25:
         return out
 
     def max_score(self, tokens: list[str]) -> float:
-        """What a document containing every query term would score at most; used to normalize."""
+        """What a document containing every query term would score at most; used to normalize.
+
+        A query term no document contains counts with the idf of a term of document frequency 0:
+        the score is the share of the whole query a document matches, so a query of ten words of
+        which the FAQ knows one is not a perfect match for the document holding that one."""
         _, idf = self._query_terms(tokens)
-        return float(idf.sum() * (self.k1 + 1))
+        unseen = len(set(tokens)) - len(idf)
+        unseen_idf = float(np.log(1.0 + (self.n_docs + 0.5) / 0.5))
+        return float((idf.sum() + unseen * unseen_idf) * (self.k1 + 1))
 
     # -- persistence --
     def state(self) -> dict:

@@ -26,15 +26,16 @@ _CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Weights and thresholds; calibrated on the dev set (docs/BENCHMARKS.md)."""
+    """Weights and thresholds: one set for every collection (seed FAQ with alt questions, a city's plain
+    export), calibrated with benchmarks/calibrate.py (docs/BENCHMARKS.md)."""
     dense_weight: float = 0.5          # share of the dense signal in the fused score
     passage_weight: float = 0.5        # answer-passage similarity vs. question similarity
     question_lex_weight: float = 0.6   # BM25 over the question field vs. over the answer field
     dense_floor: float = 0.75          # cosine at or below this counts as no similarity
     dense_ceiling: float = 0.95        # cosine at or above this counts as identical
-    answer_threshold: float = 0.55
+    answer_threshold: float = 0.50
     answer_margin: float = 0.06
-    suggest_threshold: float = 0.40
+    suggest_threshold: float = 0.35
     suggest_max: int = 3
     category_boost: float = 0.05
     dense_candidates: int = 1024       # vectors fetched from FAISS before grouping by FAQ

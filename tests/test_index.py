@@ -397,3 +397,18 @@ def test_a_question_field_match_outranks_an_answer_only_match(tmp_path):
     out = Searcher(tmp_path / "idx", None).search("児童手当の申請")
     assert [c.entry.id for c in out.candidates[:2]] == ["question", "answer-only"]
     assert out.candidates[0].lexical > out.candidates[1].lexical > 0
+
+
+def test_scores_are_absolute_not_relative_to_the_collection(tmp_path, seed_entries):
+    """A weak match stays weak in a tiny FAQ and a strong one stays strong in a bigger one: the
+    thresholds then mean the same for a 3-entry test FAQ, the seed and a city's 2,000 entries."""
+    build_index(SMALL, tmp_path / "small", None, None)
+    build_index(SMALL + list(seed_entries), tmp_path / "big", None, None)
+    small, big = Searcher(tmp_path / "small", None), Searcher(tmp_path / "big", None)
+    unrelated = small.search("図書館で本を借りたい")
+    assert unrelated.decision == FALLBACK and unrelated.top.score < small.config.suggest_threshold
+    strong_small = small.search("罹災証明書の申請はどこでしますか")
+    strong_big = big.search("罹災証明書の申請はどこでしますか")
+    assert strong_small.top.entry.id == "risai"
+    risai_big = next(c for c in strong_big.candidates if c.entry.id == "risai")
+    assert abs(risai_big.score - strong_small.top.score) < 0.15
