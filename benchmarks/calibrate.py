@@ -100,7 +100,7 @@ def decisions(col: Collection, cfg: SearchConfig) -> dict:
         cands = [Candidate(col.snapshot.entries[i], float(fused.score[i]),
                            float(fused.dense[i]) if fused.dense is not None else 0.0, float(fused.lexical[i]))
                  for i in top]
-        decision, _, _ = decide(q["text"], cands, cfg)
+        decision, _, _ = decide(q["text"], cands, cfg, lexical_only=fused.dense is None)
         judged = col.qrels.get(q["id"])
         counts["in" if judged else "oos"][decision] += 1
         if judged and decision == ANSWER and judged.get(cands[0].entry.id, 0) >= 2:
@@ -169,14 +169,16 @@ def print_decisions(cols: list[Collection], grid: bool) -> None:
         pairs += [(t, m) for t in (0.45, 0.5, 0.55, 0.6, 0.65) for m in (0.03, 0.06, 0.1)]
     print("answer-thr margin | " + " | ".join(f"{c.name}: answered precision wrong OOS-ans  mix(in: ans/sug/desk)"
                                              for c in cols))
-    for t, m in pairs:
+    rows = [(f"{t:10.2f} {m:6.2f}", replace(base, answer_threshold=t, answer_margin=m)) for t, m in pairs]
+    rows.append(("lexical only (degraded)", replace(base, dense_weight=0.0)))
+    for label, cfg in rows:
         cells = []
         for c in cols:
-            d = decisions(c, replace(base, answer_threshold=t, answer_margin=m))
+            d = decisions(c, cfg)
             mix = "/".join(f"{d['in'][k] / max(d['n_in'], 1):.0%}" for k in (ANSWER, SUGGEST, FALLBACK))
             cells.append(f"{d['answer_rate']:6.1%} {d['precision']:6.1%} {d['wrong']:3d} "
                          f"{d['oos'][ANSWER]:2d}/{d['n_oos']:<3d} {mix}")
-        print(f"{t:10.2f} {m:6.2f} | " + " | ".join(cells))
+        print(f"{label:17s} | " + " | ".join(cells))
 
 
 def print_suggest(cols: list[Collection]) -> None:

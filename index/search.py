@@ -36,10 +36,20 @@ class SearchConfig:
     answer_threshold: float = 0.50
     answer_margin: float = 0.06
     suggest_threshold: float = 0.35
+    # Without the model (degraded mode, or dense_weight 0) the score is BM25's share of the query
+    # matched, lower than a fused score for the same evidence: its own thresholds.
+    lexical_answer_threshold: float = 0.50
+    lexical_suggest_threshold: float = 0.12
     suggest_max: int = 3
     category_boost: float = 0.05
     dense_candidates: int = 1024       # vectors fetched from FAISS before grouping by FAQ
     query_cache_size: int = 4096       # recent query vectors kept per worker (0: none); 1.5 KB each
+
+    def thresholds(self, lexical_only: bool) -> tuple[float, float]:
+        """(answer, suggest) thresholds for a fused score, or for a lexical-only one."""
+        if lexical_only:
+            return self.lexical_answer_threshold, self.lexical_suggest_threshold
+        return self.answer_threshold, self.suggest_threshold
 
 
 @dataclass(frozen=True)
@@ -124,10 +134,12 @@ class Ranker:
         return Signals(lex_q, lex_a, *(dense or (None, None)))
 
     def rank(self, query: str, prefer_category: str | None, top_k: int,
-             category_boost: float | None = None) -> tuple[list[Candidate], bool]:
+             category_boost: float | None = None) -> tuple[list[Candidate], bool, bool]:
+        """The top candidates, whether the model failed (degraded), whether the scores are lexical only."""
         cfg = self.config
         fused = fuse(self.signals(query), cfg)
-        degraded = cfg.dense_weight > 0 and fused.dense is None
+        lexical_only = fused.dense is None
+        degraded = cfg.dense_weight > 0 and lexical_only
         score = fused.score
         # A preferred category changes the order, never the scores: decide() then sees a reordered top
         # whose lead is not clear and offers choices instead of a confident answer it would not give otherwise.
@@ -135,15 +147,15 @@ class Ranker:
         if prefer_category:
             boost = cfg.category_boost if category_boost is None else category_boost
             cats = self._categories == self._category_code.get(prefer_category, -1)
-            order = score + boost * (cats & (score >= cfg.suggest_threshold))
+            order = score + boost * (cats & (score >= cfg.thresholds(lexical_only)[1]))
         k = min(top_k, len(score))
         if k == 0:
-            return [], degraded
+            return [], degraded, lexical_only
         top = np.argpartition(-order, k - 1)[:k]
         top = top[np.argsort(-order[top], kind="stable")]
         dense_raw = fused.dense if fused.dense is not None else np.zeros_like(score)
         return [Candidate(self.snap.entries[i], float(score[i]), float(dense_raw[i]), float(fused.lexical[i]))
-                for i in top], degraded
+                for i in top], degraded, lexical_only
 
 
 @dataclass(frozen=True)
@@ -175,16 +187,18 @@ def fuse(s: Signals, cfg: SearchConfig) -> Fused:
     return Fused(cfg.dense_weight * dense_part + (1 - cfg.dense_weight) * lexical, lexical, dense)
 
 
-def decide(query: str, candidates: list[Candidate], config: SearchConfig) -> tuple[str, str, list[Candidate]]:
+def decide(query: str, candidates: list[Candidate], config: SearchConfig,
+           lexical_only: bool = False) -> tuple[str, str, list[Candidate]]:
     """answer / suggest / fallback, the reason, and the candidates worth showing."""
     if not candidates:
         return FALLBACK, "no-candidates", []
+    answer_threshold, suggest_threshold = config.thresholds(lexical_only)
     top = candidates[0]
     second = candidates[1].score if len(candidates) > 1 else 0.0
     japanese = bool(_JAPANESE.search(query))
-    if top.score >= config.answer_threshold and top.score - second >= config.answer_margin and japanese:
+    if top.score >= answer_threshold and top.score - second >= config.answer_margin and japanese:
         return ANSWER, "clear-top", candidates
-    close = [c for c in candidates[:config.suggest_max] if c.score >= config.suggest_threshold]
+    close = [c for c in candidates[:config.suggest_max] if c.score >= suggest_threshold]
     if close:
         return SUGGEST, "close-candidates" if japanese else "not-japanese", candidates
     return FALLBACK, "low-score", candidates
@@ -313,10 +327,10 @@ class Searcher:
         ranker = self.ranker()
         if ranker is None:
             return SearchOutcome(query, FALLBACK, (), reason="no-index", degraded=True)
-        candidates, degraded = ranker.rank(query, prefer_category, max(top_k, self.config.suggest_max),
-                                           category_boost)
+        candidates, degraded, lexical_only = ranker.rank(query, prefer_category,
+                                                         max(top_k, self.config.suggest_max), category_boost)
         degraded = degraded or not ranker.snap.has_dense
-        decision, reason, shown = decide(query, candidates, self.config)
+        decision, reason, shown = decide(query, candidates, self.config, lexical_only)
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
 
     def with_config(self, **changes) -> "Searcher":

@@ -406,7 +406,7 @@ def test_scores_are_absolute_not_relative_to_the_collection(tmp_path, seed_entri
     build_index(SMALL + list(seed_entries), tmp_path / "big", None, None)
     small, big = Searcher(tmp_path / "small", None), Searcher(tmp_path / "big", None)
     unrelated = small.search("図書館で本を借りたい")
-    assert unrelated.decision == FALLBACK and unrelated.top.score < small.config.suggest_threshold
+    assert unrelated.decision == FALLBACK and unrelated.top.score < small.config.thresholds(lexical_only=True)[1]
     strong_small = small.search("罹災証明書の申請はどこでしますか")
     strong_big = big.search("罹災証明書の申請はどこでしますか")
     assert strong_small.top.entry.id == "risai"
