@@ -169,7 +169,7 @@ def print_decisions(cols: list[Collection], grid: bool) -> None:
         pairs += [(t, m) for t in (0.45, 0.5, 0.55, 0.6, 0.65) for m in (0.03, 0.06, 0.1)]
     print("answer-thr margin | " + " | ".join(f"{c.name}: answered precision wrong OOS-ans  mix(in: ans/sug/desk)"
                                              for c in cols))
-    rows = [(f"{t:10.2f} {m:6.2f}", replace(base, answer_threshold=t, answer_margin=m)) for t, m in pairs]
+    rows = [(f"{t:10.2f} {m:6.3f}", replace(base, answer_threshold=t, answer_margin=m)) for t, m in pairs]
     rows.append(("lexical only (degraded)", replace(base, dense_weight=0.0)))
     for label, cfg in rows:
         cells = []

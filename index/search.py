@@ -34,7 +34,10 @@ class SearchConfig:
     dense_floor: float = 0.75          # cosine at or below this counts as no similarity
     dense_ceiling: float = 0.95        # cosine at or above this counts as identical
     answer_threshold: float = 0.50
-    answer_margin: float = 0.06
+    answer_margin: float = 0.055
+    # a strong match needs a smaller lead: at or above this score a lead of strong_margin is enough
+    strong_threshold: float = 0.70
+    strong_margin: float = 0.04
     suggest_threshold: float = 0.35
     # Without the model (degraded mode, or dense_weight 0) the score is BM25's share of the query
     # matched, lower than a fused score for the same evidence: its own thresholds.
@@ -196,7 +199,10 @@ def decide(query: str, candidates: list[Candidate], config: SearchConfig,
     top = candidates[0]
     second = candidates[1].score if len(candidates) > 1 else 0.0
     japanese = bool(_JAPANESE.search(query))
-    if top.score >= answer_threshold and top.score - second >= config.answer_margin and japanese:
+    lead = top.score - second
+    clear = ((top.score >= answer_threshold and lead >= config.answer_margin)
+             or (not lexical_only and top.score >= config.strong_threshold and lead >= config.strong_margin))
+    if clear and japanese:
         return ANSWER, "clear-top", candidates
     close = [c for c in candidates[:config.suggest_max] if c.score >= suggest_threshold]
     if close:
