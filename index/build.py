@@ -17,9 +17,11 @@ from faq.private import private_dir
 from .cache import EmbeddingCache
 from .embedders import Embedder
 from .lexical import BM25, JapaneseTokenizer
+from .passages import answer_passages, head_text
 from .snapshot import (
     FORMAT_VERSION,
     KIND_ALT,
+    KIND_ANSWER_PART,
     KIND_PASSAGE,
     KIND_QUESTION,
     Snapshot,
@@ -28,7 +30,6 @@ from .snapshot import (
 from .vectors import VectorIndex
 
 LOCK_FILE = ".build.lock"
-PASSAGE_MAX_CHARS = 1000  # the model reads ~512 tokens; longer text only costs time
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,23 @@ def question_texts(entry: FaqEntry) -> list[tuple[int, str]]:
     return [(KIND_QUESTION, entry.question)] + [(KIND_ALT, q) for q in entry.alt_questions]
 
 
-def passage_text(entry: FaqEntry) -> str:
-    return (entry.question + "\n" + entry.answer)[:PASSAGE_MAX_CHARS]
+def passage_texts(entry: FaqEntry) -> list[tuple[int, str]]:
+    """The question with the start of the answer, then the passages of a long answer."""
+    return ([(KIND_PASSAGE, head_text(entry.question, entry.answer))]
+            + [(KIND_ANSWER_PART, p) for p in answer_passages(entry.answer)])
 
 
 def lexical_docs(entries: list[FaqEntry], tokenizer: JapaneseTokenizer,
                  cache: EmbeddingCache | None = None) -> tuple[Iterable, Iterable]:
+    """Token streams of the two fields: question (with alt questions and tags) and answer.
+    Each field gets its own BM25 (own length normalisation), combined at query time."""
     questions = [" ".join([e.question, *e.alt_questions, *e.tags]) for e in entries]
-    full = [" ".join([e.question, *e.alt_questions, e.answer]) for e in entries]
+    answers = [e.answer for e in entries]
     if cache is None:  # generators: BM25.fit keeps only term ids, never every token list at once
-        return (tokenizer.tokens(t) for t in questions), (tokenizer.tokens(t) for t in full)
+        return (tokenizer.tokens(t) for t in questions), (tokenizer.tokens(t) for t in answers)
     name = tokenizer.cache_name
     return (cache.iter_tokens(name, questions, tokenizer.tokens),
-            cache.iter_tokens(name, full, tokenizer.tokens))
+            cache.iter_tokens(name, answers, tokenizer.tokens))
 
 
 def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: EmbeddingCache | None,
@@ -66,13 +71,13 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
     """The in-memory index; `embedder=None` gives a lexical-only one."""
     tokenizer = tokenizer or JapaneseTokenizer()
     entries = [e for e in entries if e.active]
-    q_docs, f_docs = lexical_docs(entries, tokenizer, cache)
+    q_docs, a_docs = lexical_docs(entries, tokenizer, cache)
     manifest = {"format": FORMAT_VERSION, "n_entries": len(entries),
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "model": embedder.name if embedder else None, "dim": embedder.dim if embedder else None,
                 "lexical_features": list(tokenizer.features),
                 "entries": [{"id": e.id, "hash": e.content_hash()} for e in entries]}
-    snap = Snapshot(entries, manifest, BM25().fit(q_docs), BM25().fit(f_docs))
+    snap = Snapshot(entries, manifest, BM25().fit(q_docs), BM25().fit(a_docs))
     embedded = 0
     if embedder is not None:
         owners, kinds, q_texts, p_texts = [], [], [], []
@@ -82,9 +87,10 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
                 kinds.append(kind)
                 q_texts.append(text)
         for pos, e in enumerate(entries):
-            owners.append(pos)
-            kinds.append(KIND_PASSAGE)
-            p_texts.append(passage_text(e))
+            for kind, text in passage_texts(e):
+                owners.append(pos)
+                kinds.append(kind)
+                p_texts.append(text)
         # Questions are matched query-to-query (symmetric), the answer passage query-to-passage.
         if cache is not None:
             qv, n1 = cache.embed(embedder.name, embedder.dim, "query", q_texts, embedder.embed_queries, progress=progress)
@@ -134,4 +140,4 @@ def build_index(entries: list[FaqEntry] | Callable[[], list[FaqEntry]], index_di
 
 def count_texts(entries: list[FaqEntry]) -> int:
     active = [e for e in entries if e.active]
-    return sum(len(question_texts(e)) + 1 for e in active)
+    return sum(len(question_texts(e)) + len(passage_texts(e)) for e in active)

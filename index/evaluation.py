@@ -84,7 +84,10 @@ def metrics(results: list[QueryResult], qrels: dict[str, dict[str, int]], k: int
                 hits[n].append(any(fid in full for fid in ranked[:n]))
     latencies = np.asarray([r.latency_ms for r in results]) if results else np.zeros(1)
     mean = lambda xs: float(np.mean(xs)) if xs else 0.0  # noqa: E731
-    out_of_scope = [r for r in results if r.query_id not in qrels]
+    out_of_scope = [r for r in results if not any(g > 0 for g in qrels.get(r.query_id, {}).values())]
+    # a confident answer is right when its top entry fully answers the query (grade 2)
+    answered = [r for r in judged if r.decision == "answer"]
+    right = [r for r in answered if r.ranked_ids and qrels[r.query_id].get(r.ranked_ids[0], 0) >= 2]
     return {
         "ndcg@10": mean(ndcg), "recall@10": mean(recall), "hit@1": mean(hits[1]), "hit@3": mean(hits[3]),
         "hit@10": mean(hits[10]), "mrr@10": mean(mrr), "n_queries": len(results), "n_judged": len(judged),
@@ -92,4 +95,6 @@ def metrics(results: list[QueryResult], qrels: dict[str, dict[str, int]], k: int
         "decisions": dict(Counter(r.decision for r in results)),
         "decisions_in_scope": dict(Counter(r.decision for r in judged)),
         "decisions_out_of_scope": dict(Counter(r.decision for r in out_of_scope)),
+        "answer_rate": len(answered) / len(judged) if judged else 0.0,
+        "answer_precision": len(right) / len(answered) if answered else 0.0,
     }

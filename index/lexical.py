@@ -1,7 +1,10 @@
-"""BM25 over Japanese tokens: Sudachi words, character bigrams and kana-reading bigrams.
+"""BM25 over Japanese tokens: Sudachi content words, character bigrams and kana-reading bigrams.
 
 Words carry meaning; character bigrams survive typos and unknown words; reading
-bigrams let a kana-only query (「りさいしょうめい」) meet its kanji (罹災証明)."""
+bigrams let a kana-only query (「りさいしょうめい」) meet its kanji (罹災証明).
+Only content morphemes count: particles, auxiliaries, symbols, conjunctions and a
+few light verbs/nouns (する, ある, こと) are dropped before any token is made, so
+the grammar of a long answer (「〜することができます」) matches nothing."""
 from __future__ import annotations
 
 import re
@@ -14,8 +17,13 @@ from scipy import sparse
 
 from faq.text import katakana_to_hiragana, normalize_query
 
-# Parts of speech that carry no search meaning.
-_SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
+# Parts of speech that carry search meaning (Sudachi's first level); everything else
+# (助詞, 助動詞, 補助記号, 記号, 空白, 接続詞, 感動詞, 連体詞) is dropped.
+_KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞", "接尾辞", "接頭辞", "代名詞", "副詞"}
+# Normalized forms that are content words by part of speech but appear in almost every answer.
+# Question words (どこ, いつ) stay: 「いつまで」 and 「どこで」 tell deadline and place questions apart.
+_STOP_FORMS = frozenset("為る 有る 居る 成る 出来る 下さる 致す 頂く 御座る 言う 思う 事 物 こと もの ため 為 よう 様 等 など "
+                        "此れ 其れ 彼れ 此処 其処 此方 其方 私 貴方".split())
 _WORDISH = re.compile(r"[\w\u3040-\u30ff\u3400-\u9fff]")
 _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
 
@@ -23,7 +31,7 @@ _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
 class JapaneseTokenizer:
     """Tokens for BM25. `features` picks the token kinds: words, bigrams, reading."""
 
-    VERSION = 2  # bump when token rules or their storage change, so cached tokens are not reused
+    VERSION = 5  # bump when token rules or their storage change, so cached tokens are not reused
 
     def __init__(self, features: Sequence[str] = ("words", "bigrams", "reading")):
         self.features = tuple(features)
@@ -47,31 +55,47 @@ class JapaneseTokenizer:
             made = local.sudachi = (self._dictionary.tokenizer(), SplitMode.A, SplitMode.C)
         return made
 
+    @staticmethod
+    def _is_content(m) -> bool:
+        return (m.part_of_speech()[0] in _KEEP_POS and m.normalized_form() not in _STOP_FORMS
+                and bool(_WORDISH.search(m.surface())))
+
     def tokens(self, text: str) -> list[str]:
         text = normalize_query(text).lower()
         out: list[str] = []
-        if "words" in self.features or "reading" in self.features:
-            tok, mode_a, mode_c = self._sudachi
-            readings = []
-            morphemes = list(tok.tokenize(text, mode_a))
-            for m in morphemes:
-                if m.part_of_speech()[0] in _SKIP_POS or not _WORDISH.search(m.surface()):
-                    continue
-                if "words" in self.features:
-                    out.append("w:" + m.normalized_form())
-                readings.append(katakana_to_hiragana(m.reading_form()))
-            if "words" in self.features:
-                # compounds as one token too (マイナンバーカード, 罹災証明書)
-                out += ["w:" + m.normalized_form() for m in tok.tokenize(text, mode_c)
-                        if len(m.surface()) > 2 and m.part_of_speech()[0] == "名詞"
-                        and len(tok.tokenize(m.surface(), mode_a)) > 1]
-            if "reading" in self.features:
-                reading = katakana_to_hiragana(text) if _KANA_ONLY.match(text.replace(" ", "")) else "".join(readings)
-                reading = reading.replace(" ", "")
-                out += ["r:" + reading[i:i + 2] for i in range(len(reading) - 1)]
+        tok, mode_a, mode_c = self._sudachi
+        # Sudachi cuts a kana-only query (「りさいしょうめい」) into unrelated words (衣装): bigrams only
+        kana_only = bool(_KANA_ONLY.match(text.replace(" ", "")))
+        words = "words" in self.features and not kana_only
+        readings: list[str] = []
+        runs: list[str] = []   # surfaces of consecutive content morphemes: bigrams never span a particle
+        run = ""
+        for m in tok.tokenize(text, mode_a):
+            if not self._is_content(m):
+                if run:
+                    runs.append(run)
+                run = ""
+                continue
+            run += m.surface()
+            if words:
+                out.append("w:" + m.normalized_form())
+            readings.append(katakana_to_hiragana(m.reading_form()))
+        if run:
+            runs.append(run)
+        if words:
+            # compounds as one token too (マイナンバーカード, 罹災証明書)
+            out += ["w:" + m.normalized_form() for m in tok.tokenize(text, mode_c)
+                    if len(m.surface()) > 2 and m.part_of_speech()[0] == "名詞"
+                    and len(tok.tokenize(m.surface(), mode_a)) > 1]
+        if "reading" in self.features:
+            reading = katakana_to_hiragana(text) if kana_only else "".join(readings)
+            reading = reading.replace(" ", "")
+            out += ["r:" + reading[i:i + 2] for i in range(len(reading) - 1)]
         if "bigrams" in self.features:
-            folded = katakana_to_hiragana(text)
-            for chunk in re.findall(r"[\w\u3040-\u30ff\u3400-\u9fffー]+", folded):
+            # a kana-only query is mostly unknown words to Sudachi: take all of it
+            chunks = [text.replace(" ", "")] if kana_only else runs
+            for chunk in chunks:
+                chunk = katakana_to_hiragana(chunk)
                 if len(chunk) == 1:
                     out.append("c:" + chunk)
                 out += ["c:" + chunk[i:i + 2] for i in range(len(chunk) - 1)]
@@ -136,9 +160,15 @@ class BM25:
         return out
 
     def max_score(self, tokens: list[str]) -> float:
-        """What a document containing every query term would score at most; used to normalize."""
+        """What a document containing every query term would score at most; used to normalize.
+
+        A query term no document contains counts with the idf of a term of document frequency 0:
+        the score is the share of the whole query a document matches, so a query of ten words of
+        which the FAQ knows one is not a perfect match for the document holding that one."""
         _, idf = self._query_terms(tokens)
-        return float(idf.sum() * (self.k1 + 1))
+        unseen = len(set(tokens)) - len(idf)
+        unseen_idf = float(np.log(1.0 + (self.n_docs + 0.5) / 0.5))
+        return float((idf.sum() + unseen * unseen_idf) * (self.k1 + 1))
 
     # -- persistence --
     def state(self) -> dict:

@@ -27,15 +27,23 @@ _CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Weights and thresholds; calibrated on the dev set (docs/BENCHMARKS.md)."""
+    """Weights and thresholds: one set for every collection (seed FAQ with alt questions, a city's plain
+    export), calibrated with benchmarks/calibrate.py (docs/BENCHMARKS.md)."""
     dense_weight: float = 0.5          # share of the dense signal in the fused score
     passage_weight: float = 0.5        # answer-passage similarity vs. question similarity
-    question_lex_weight: float = 0.6   # BM25 over questions vs. over question+answer
+    question_lex_weight: float = 0.6   # BM25 over the question field vs. over the answer field
     dense_floor: float = 0.75          # cosine at or below this counts as no similarity
     dense_ceiling: float = 0.95        # cosine at or above this counts as identical
-    answer_threshold: float = 0.55
-    answer_margin: float = 0.06
-    suggest_threshold: float = 0.40
+    answer_threshold: float = 0.50
+    answer_margin: float = 0.055
+    # a strong match needs a smaller lead: at or above this score a lead of strong_margin is enough
+    strong_threshold: float = 0.70
+    strong_margin: float = 0.04
+    suggest_threshold: float = 0.35
+    # Without the model (degraded mode, or dense_weight 0) the score is BM25's share of the query
+    # matched, lower than a fused score for the same evidence: its own thresholds.
+    lexical_answer_threshold: float = 0.50
+    lexical_suggest_threshold: float = 0.12
     suggest_max: int = 3
     # Queries in another script (English, Vietnamese, Korean …): BM25 over Japanese finds nothing, so the
     # fused score stays low; they are judged on the cross-lingual cosine alone, with stricter limits
@@ -44,8 +52,14 @@ class SearchConfig:
     foreign_answer_margin: float = 0.03
     foreign_suggest_dense: float = 0.83
     category_boost: float = 0.05
-    dense_candidates: int = 256        # vectors fetched from FAISS before grouping by FAQ
+    dense_candidates: int = 1024       # vectors fetched from FAISS before grouping by FAQ
     query_cache_size: int = 4096       # recent query vectors kept per worker (0: none); 1.5 KB each
+
+    def thresholds(self, lexical_only: bool) -> tuple[float, float]:
+        """(answer, suggest) thresholds for a fused score, or for a lexical-only one."""
+        if lexical_only:
+            return self.lexical_answer_threshold, self.lexical_suggest_threshold
+        return self.answer_threshold, self.suggest_threshold
 
 
 @dataclass(frozen=True)
@@ -89,83 +103,117 @@ class Ranker:
         self._categories = np.fromiter((self._category_code.setdefault(c, len(self._category_code))
                                         for c in categories), dtype=np.int32, count=len(categories))
 
-    def dense_scores(self, query: str) -> np.ndarray | None:
-        """Per-FAQ cosine: a blend of best question match and answer-passage match."""
+    def dense_signals(self, query: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per-FAQ cosines: the best question match (query-to-question) and the best answer match
+        (query-to-passage: the question with the start of the answer, or one passage of a long answer)."""
         snap, cfg = self.snap, self.config
         if not snap.has_dense or self.embedder is None or snap.vectors.size == 0:
             return None
         qvec = self.embedder.embed_queries([query])[0]
         sims, rows = snap.vectors.search(qvec, cfg.dense_candidates)
         n = len(snap.entries)
-        question = np.zeros(n, dtype=np.float32)
-        passage = np.zeros(n, dtype=np.float32)
         floor = float(sims.min()) if len(sims) else 0.0  # unseen vectors score at most this
-        question[:] = floor
-        passage[:] = floor
+        question = np.full(n, floor, dtype=np.float32)
+        answer = np.full(n, floor, dtype=np.float32)
         owners, kinds = snap.owners[rows], snap.kinds[rows]
-        is_passage = kinds == KIND_PASSAGE
+        is_passage = kinds >= KIND_PASSAGE
         np.maximum.at(question, owners[~is_passage], sims[~is_passage])
-        np.maximum.at(passage, owners[is_passage], sims[is_passage])
-        w = cfg.passage_weight
-        return (1 - w) * question + w * passage
+        np.maximum.at(answer, owners[is_passage], sims[is_passage])
+        return question, answer
 
-    def lexical_scores(self, query: str) -> np.ndarray:
+    def lexical_signals(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per-FAQ BM25 of the question field and of the answer field, each divided by what a
+        document holding every query term would score (0..1 whatever the collection's size)."""
         tokens = self.tokenizer.tokens(query)
-        cfg = self.config
-        out = np.zeros(len(self.snap.entries), dtype=np.float32)
-        for bm, weight in ((self.snap.bm25_questions, cfg.question_lex_weight),
-                           (self.snap.bm25_full, 1 - cfg.question_lex_weight)):
+        out = []
+        for bm in (self.snap.bm25_questions, self.snap.bm25_answers):
             best = bm.max_score(tokens)
-            if best > 0:
-                out += weight * bm.scores(tokens) / best
-        return np.clip(out, 0.0, 1.0)
+            out.append(np.clip(bm.scores(tokens) / best, 0.0, 1.0) if best > 0
+                       else np.zeros(len(self.snap.entries), dtype=np.float32))
+        return out[0], out[1]
 
-    def rank(self, query: str, prefer_category: str | None, top_k: int,
-             category_boost: float | None = None) -> tuple[list[Candidate], bool]:
-        cfg = self.config
-        degraded = False
-        lexical = self.lexical_scores(query)
+    def signals(self, query: str) -> Signals:
+        """Every per-FAQ signal for one query; dense ones are None when the model is unavailable."""
+        lex_q, lex_a = self.lexical_signals(query)
         dense = None
-        if cfg.dense_weight > 0:
+        if self.config.dense_weight > 0:
             try:
-                dense = self.dense_scores(query)
+                dense = self.dense_signals(query)
             except Exception:  # noqa: BLE001 - a failing model must not stop answers
                 log.exception("dense search failed; answering from lexical search only")
-            degraded = dense is None
-        if dense is None:
-            fused = lexical
-        else:
-            dense_part = np.clip((dense - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1)
-            fused = cfg.dense_weight * dense_part + (1 - cfg.dense_weight) * lexical
+        return Signals(lex_q, lex_a, *(dense or (None, None)))
+
+    def rank(self, query: str, prefer_category: str | None, top_k: int,
+             category_boost: float | None = None) -> tuple[list[Candidate], bool, bool]:
+        """The top candidates, whether the model failed (degraded), whether the scores are lexical only."""
+        cfg = self.config
+        fused = fuse(self.signals(query), cfg)
+        lexical_only = fused.dense is None
+        degraded = cfg.dense_weight > 0 and lexical_only
+        score = fused.score
         # A preferred category changes the order, never the scores: decide() then sees a reordered top
         # whose lead is not clear and offers choices instead of a confident answer it would not give otherwise.
-        order = fused
+        order = score
         if prefer_category:
             boost = cfg.category_boost if category_boost is None else category_boost
             cats = self._categories == self._category_code.get(prefer_category, -1)
-            order = fused + boost * (cats & (fused >= cfg.suggest_threshold))
-        k = min(top_k, len(fused))
+            order = score + boost * (cats & (score >= cfg.thresholds(lexical_only)[1]))
+        k = min(top_k, len(score))
         if k == 0:
-            return [], degraded
+            return [], degraded, lexical_only
         top = np.argpartition(-order, k - 1)[:k]
         top = top[np.argsort(-order[top], kind="stable")]
-        dense_raw = dense if dense is not None else np.zeros_like(lexical)
-        return [Candidate(self.snap.entries[i], float(fused[i]), float(dense_raw[i]), float(lexical[i]))
-                for i in top], degraded
+        dense_raw = fused.dense if fused.dense is not None else np.zeros_like(score)
+        return [Candidate(self.snap.entries[i], float(score[i]), float(dense_raw[i]), float(fused.lexical[i]))
+                for i in top], degraded, lexical_only
 
 
-def decide(query: str, candidates: list[Candidate], config: SearchConfig) -> tuple[str, str, list[Candidate]]:
+@dataclass(frozen=True)
+class Signals:
+    """Per-FAQ evidence for one query (arrays over the snapshot's entries)."""
+    lexical_question: np.ndarray           # BM25 of the question field, 0..1
+    lexical_answer: np.ndarray             # BM25 of the answer field, 0..1
+    question_sim: np.ndarray | None = None  # best cosine to the question / alt questions
+    answer_sim: np.ndarray | None = None    # best cosine to the question+answer start / answer passages
+
+
+@dataclass(frozen=True)
+class Fused:
+    score: np.ndarray
+    lexical: np.ndarray
+    dense: np.ndarray | None
+
+
+def fuse(s: Signals, cfg: SearchConfig) -> Fused:
+    """One score per FAQ, roughly 0..1, from absolute signals only (no division by the best candidate
+    or the collection's statistics), so the thresholds mean the same on 100 or 5,000 entries."""
+    lexical = np.clip(cfg.question_lex_weight * s.lexical_question
+                      + (1 - cfg.question_lex_weight) * s.lexical_answer, 0.0, 1.0)
+    if s.question_sim is None or cfg.dense_weight <= 0:
+        return Fused(lexical, lexical, None)
+    w = cfg.passage_weight
+    dense = (1 - w) * s.question_sim + w * s.answer_sim
+    dense_part = np.clip((dense - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1)
+    return Fused(cfg.dense_weight * dense_part + (1 - cfg.dense_weight) * lexical, lexical, dense)
+
+
+def decide(query: str, candidates: list[Candidate], config: SearchConfig,
+           lexical_only: bool = False) -> tuple[str, str, list[Candidate]]:
     """answer / suggest / fallback, the reason, and the candidates worth showing."""
     if not candidates:
         return FALLBACK, "no-candidates", []
+    answer_threshold, suggest_threshold = config.thresholds(lexical_only)
     top = candidates[0]
     second = candidates[1].score if len(candidates) > 1 else 0.0
     japanese = bool(_JAPANESE.search(query))
     if not japanese and top.dense > 0 and len(_WORD.findall(query)) >= 2:
         return _decide_foreign(candidates, config)
-    if top.score >= config.answer_threshold and top.score - second >= config.answer_margin and japanese:
+    lead = top.score - second
+    clear = ((top.score >= answer_threshold and lead >= config.answer_margin)
+             or (not lexical_only and top.score >= config.strong_threshold and lead >= config.strong_margin))
+    if clear and japanese:
         return ANSWER, "clear-top", candidates
-    close = [c for c in candidates[:config.suggest_max] if c.score >= config.suggest_threshold]
+    close = [c for c in candidates[:config.suggest_max] if c.score >= suggest_threshold]
     if close:
         return SUGGEST, "close-candidates" if japanese else "not-japanese", candidates
     return FALLBACK, "low-score", candidates
@@ -310,10 +358,10 @@ class Searcher:
         ranker = self.ranker()
         if ranker is None:
             return SearchOutcome(query, FALLBACK, (), reason="no-index", degraded=True)
-        candidates, degraded = ranker.rank(query, prefer_category, max(top_k, self.config.suggest_max),
-                                           category_boost)
+        candidates, degraded, lexical_only = ranker.rank(query, prefer_category,
+                                                         max(top_k, self.config.suggest_max), category_boost)
         degraded = degraded or not ranker.snap.has_dense
-        decision, reason, shown = decide(query, candidates, self.config)
+        decision, reason, shown = decide(query, candidates, self.config, lexical_only)
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
 
     def with_config(self, **changes) -> "Searcher":

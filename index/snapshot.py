@@ -21,12 +21,14 @@ from faq.private import private_dir
 from .lexical import BM25
 from .vectors import VectorIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 per field (question, answer), answer passages
 POINTER = "CURRENT"
 KEEP_BUILDS = 3
 
 # What each vector stands for; a FAQ is scored from its best-matching vectors.
-KIND_QUESTION, KIND_ALT, KIND_PASSAGE = 0, 1, 2
+# QUESTION/ALT are matched query-to-query; PASSAGE (question + start of the answer) and
+# ANSWER_PART (one passage of a long answer) query-to-passage.
+KIND_QUESTION, KIND_ALT, KIND_PASSAGE, KIND_ANSWER_PART = 0, 1, 2, 3
 
 
 class IndexError_(RuntimeError):
@@ -79,8 +81,8 @@ class EntryFile(Sequence[FaqEntry]):
 class Snapshot:
     entries: Sequence[FaqEntry]
     manifest: dict
-    bm25_questions: BM25
-    bm25_full: BM25
+    bm25_questions: BM25                  # question + alt questions + tags
+    bm25_answers: BM25                    # answer
     vectors: VectorIndex | None = None
     owners: np.ndarray | None = None      # vector row -> entry position
     kinds: np.ndarray | None = None       # vector row -> KIND_*
@@ -111,7 +113,7 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path) -> Path:
             fh.write(json.dumps({**e.to_record(), "updated_at": e.updated_at, "updated_by": e.updated_by},
                                 ensure_ascii=False) + "\n")
     np.savez(tmp / "bm25.npz", **{f"q_{k}": v for k, v in snapshot.bm25_questions.state().items()},
-             **{f"f_{k}": v for k, v in snapshot.bm25_full.state().items()})
+             **{f"a_{k}": v for k, v in snapshot.bm25_answers.state().items()})
     if snapshot.vectors is not None:
         snapshot.vectors.save(tmp / "vectors.faiss")
         np.save(tmp / "owners.npy", snapshot.owners)
@@ -161,9 +163,9 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         entries = EntryFile(path / "entries.jsonl")
         with np.load(path / "bm25.npz") as data:
             bq = BM25.from_state({k[2:]: data[k] for k in data.files if k.startswith("q_")})
-            bf = BM25.from_state({k[2:]: data[k] for k in data.files if k.startswith("f_")})
+            ba = BM25.from_state({k[2:]: data[k] for k in data.files if k.startswith("a_")})
         manifest.pop("entries", None)  # ids and hashes stay on disk; a worker never needs them (100k dicts)
-        snap = Snapshot(entries, manifest, bq, bf, path=path)
+        snap = Snapshot(entries, manifest, bq, ba, path=path)
         if manifest.get("model"):
             snap.vectors = VectorIndex.load(path / "vectors.faiss")
             snap.owners = np.load(path / "owners.npy")

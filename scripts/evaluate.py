@@ -23,7 +23,7 @@ from index.evaluation import load_qrels, load_queries, metrics, run_queries
 from index.search import Searcher
 
 JSON_KEYS = ("ndcg@10", "recall@10", "hit@1", "hit@3", "hit@10", "mrr@10", "n_queries",
-             "latency_ms_p50", "latency_ms_p99")
+             "latency_ms_p50", "latency_ms_p99", "answer_rate", "answer_precision")
 
 
 def _translations(value) -> dict:
@@ -109,6 +109,8 @@ def main(faq_path, queries_path, qrels_path, top_k, as_json, details):
     click.echo(f"  latency    p50 {m['latency_ms_p50']:.1f} ms / p99 {m['latency_ms_p99']:.1f} ms")
     click.echo(f"  decisions  all {m['decisions']}")
     click.echo(f"             in-scope {m['decisions_in_scope']} / out-of-scope {m['decisions_out_of_scope']}")
+    click.echo(f"  answered   {m['answer_rate']:.1%} of in-scope queries, {m['answer_precision']:.1%} of them right "
+               f"(top-1 graded 2)")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from index.cache import EmbeddingCache
 from index.embedders import EmbedderError, SentenceTransformerEmbedder, make_embedder
 from index.lexical import BM25, JapaneseTokenizer
 from index.search import FALLBACK, Searcher
-from index.snapshot import IndexError_, current_build, load_snapshot
+from index.snapshot import KIND_ANSWER_PART, IndexError_, current_build, load_snapshot
 from index.vectors import VectorIndex
 
 SMALL = [
@@ -315,3 +315,100 @@ def test_pruning_keeps_the_newest_builds_even_within_one_second(tmp_path):
         published.append(current_build(tmp_path / "index").name)
     kept = sorted(p.name for p in (tmp_path / "index" / "builds").iterdir())
     assert kept == published[-3:]
+
+
+def test_stop_words_and_grammar_make_no_tokens():
+    tok = JapaneseTokenizer()
+    for text in ("ですか", "することができます", "こちらのそれは、ありますか？", "！？…"):
+        assert [t for t in tok.tokens(text) if t.startswith("w:")] == [], text
+    # bigrams never span a particle: 「証明書は」 gives no 「書は」
+    tokens = tok.tokens("罹災証明書はどこでもらえますか")
+    assert "w:罹災証明書" in tokens and "c:証明" in tokens
+    assert "c:書は" not in tokens and "c:はど" not in tokens and "w:は" not in tokens
+
+
+def test_a_query_of_function_words_matches_nothing():
+    tok = JapaneseTokenizer()
+    docs = [tok.tokens(e.question + " " + e.answer) for e in SMALL]
+    bm = BM25().fit(docs)
+    assert bm.scores(tok.tokens("することができますか")).max() == 0
+    assert bm.scores(tok.tokens("できますか")).max() == 0
+
+
+LONG_ANSWER = ("粗大ごみは、事前に申し込みが必要な戸別収集です。一辺が30センチメートルを超える家具や寝具、自転車などが対象です。\n"
+               "収集日の朝8時30分までに、申し込みのときにお伝えした場所へ出してください。立ち会いは不要です。\n\n"
+               "【申し込み方法】\n粗大ごみ受付センターに電話するか、インターネットで申し込んでください。"
+               "受付は収集日の1週間前までです。\n\n"
+               "【手数料】\n品目ごとに200円から1,000円の処理券をコンビニやスーパーで購入し、ごみに貼ってください。\n\n"
+               "【自己搬入】\nクリーンセンターへ直接持ち込むこともできます。持ち込みは平日の9時から16時まで、"
+               "10キログラムごとに100円かかります。\n\n"
+               "【注意】\nエアコン、テレビ、冷蔵庫、洗濯機は家電リサイクル法の対象のため、粗大ごみとしては出せません。"
+               "購入した販売店か、指定引取場所に引き取りを依頼してください。")
+
+
+def test_long_answers_are_split_into_overlapping_passages_that_cover_them():
+    from index.passages import HEAD_ANSWER_CHARS, PASSAGE_CHARS, answer_passages, head_text
+    parts = answer_passages(LONG_ANSWER)
+    assert len(parts) >= 2
+    assert all(len(p) <= PASSAGE_CHARS for p in parts)
+    joined = "".join(parts)
+    for sentence in ("受付は収集日の1週間前までです。", "10キログラムごとに100円かかります。", "指定引取場所に引き取りを依頼してください。"):
+        assert sentence in joined
+    assert any(set(a.split("\n")) & set(b.split("\n")) for a, b in zip(parts, parts[1:]))  # they overlap
+    assert not any(p.endswith("】") for p in parts)  # a heading stays with its paragraph
+    assert answer_passages("短い答えです。") == []  # the head text holds it all
+    assert head_text("Q?", LONG_ANSWER) == ("Q?\n" + LONG_ANSWER[:HEAD_ANSWER_CHARS]).strip()
+
+
+def _long_faq():
+    filler = "詳しくは担当課へお問い合わせください。受付時間は平日8時30分から17時15分です。"
+    return [
+        FaqEntry(id="sodai", question="粗大ごみの出し方を教えてください", category="general", answer=LONG_ANSWER),
+        FaqEntry(id="shigen", question="資源ごみの分別方法を教えてください", category="general",
+                 answer="缶、びん、ペットボトルは中を洗って、決められた曜日の朝8時までに集積所に出してください。" + filler),
+        FaqEntry(id="kaden", question="パソコンを処分したい", category="general",
+                 answer="パソコンはメーカーの回収窓口に申し込むか、小型家電回収ボックスに入れてください。" + filler),
+        FaqEntry(id="juminhyo", question="住民票の写しを取りたい", category="general",
+                 answer="市民課の窓口またはコンビニで取得できます。" + filler),
+    ]
+
+
+def test_an_entry_is_found_by_a_query_matching_only_a_late_paragraph_of_its_answer(tmp_path, embedder):
+    build_index(_long_faq(), tmp_path / "idx", embedder, None)
+    searcher = Searcher(tmp_path / "idx", lambda: embedder)
+    query = "冷蔵庫を捨てたいけど粗大ごみで出せる？"   # only the 4th paragraph speaks of 冷蔵庫
+    assert searcher.search(query).top.entry.id == "sodai"
+    # both signals find it on their own: the answer passages (dense) and the answer field (BM25)
+    assert searcher.with_config(dense_weight=1.0, passage_weight=1.0).search(query).top.entry.id == "sodai"
+    assert searcher.with_config(dense_weight=0.0).search(query).top.entry.id == "sodai"
+    snap = load_snapshot(tmp_path / "idx")
+    assert int((snap.kinds == KIND_ANSWER_PART).sum()) >= 2  # the long answer has passages of its own
+
+
+def test_a_question_field_match_outranks_an_answer_only_match(tmp_path):
+    entries = [
+        FaqEntry(id="answer-only", question="ごみの出し方", category="general",
+                 answer="児童手当の申請は不要です。ごみは朝8時までに出してください。"),
+        FaqEntry(id="question", question="児童手当の申請", category="general",
+                 answer="出生届と同時に窓口で手続きしてください。"),
+        FaqEntry(id="other", question="水道料金の支払い", category="general", answer="口座振替が便利です。"),
+    ]
+    build_index(entries, tmp_path / "idx", None, None)
+    out = Searcher(tmp_path / "idx", None).search("児童手当の申請")
+    assert [c.entry.id for c in out.candidates[:2]] == ["question", "answer-only"]
+    assert out.candidates[0].lexical > out.candidates[1].lexical > 0
+
+
+def test_scores_are_absolute_not_relative_to_the_collection(tmp_path, seed_entries):
+    """A weak match stays weak in a tiny FAQ and a strong one stays strong in a bigger one: the
+    thresholds then mean the same for a 3-entry test FAQ, the seed and a city's 2,000 entries."""
+    build_index(SMALL, tmp_path / "small", None, None)
+    build_index(SMALL + list(seed_entries), tmp_path / "big", None, None)
+    small, big = Searcher(tmp_path / "small", None), Searcher(tmp_path / "big", None)
+    unrelated = small.search("図書館で本を借りたい")
+    assert unrelated.decision == FALLBACK and unrelated.top.score < small.config.thresholds(lexical_only=True)[1]
+    strong_small = small.search("罹災証明書の申請はどこでしますか")
+    strong_big = big.search("罹災証明書の申請はどこでしますか")
+    assert strong_small.top.entry.id == "risai"
+    risai_big = next(c for c in strong_big.candidates if c.entry.id == "risai")
+    assert abs(risai_big.score - strong_small.top.score) < 0.15
