@@ -79,16 +79,30 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
-def minhash(text: str) -> tuple[frozenset[int], list[int]]:
-    """A key text's bigrams (as code-point pairs) and its MinHash LSH band keys (multiply-shift hashes;
-    one salt per band keeps the bands apart)."""
+def _bigram_codes(text: str) -> np.ndarray:
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    codes = (points[:-1] << np.uint64(21)) | points[1:] if len(points) > 1 else points
-    with np.errstate(over="ignore"):  # wrapping multiplication is the hash
-        hashed = (codes[:, None] * _HASH_A[None, :] + _HASH_B[None, :]) >> np.uint64(32)
-        signature = hashed.min(axis=0).reshape(BANDS, ROWS)
-        bands = (signature[:, 0] << np.uint64(32)) ^ signature[:, 1] ^ _BAND_SALT
-    return frozenset(codes.tolist()), bands.tolist()
+    return (points[:-1] << np.uint64(21)) | points[1:] if len(points) > 1 else points
+
+
+def minhash_many(texts: list[str], chunk: int = 64) -> list[tuple[frozenset[int], list[int]]]:
+    """Each non-empty key text's bigrams (as code-point pairs) and its MinHash LSH band keys
+    (multiply-shift hashes; one salt per band keeps the bands apart), computed a chunk of texts at a
+    time so that thousands of questions cost a few numpy passes, not thousands."""
+    out: list[tuple[frozenset[int], list[int]]] = []
+    for start in range(0, len(texts), chunk):
+        codes = [_bigram_codes(t) for t in texts[start:start + chunk]]
+        offsets = np.cumsum([0] + [len(c) for c in codes[:-1]])
+        joined = np.concatenate(codes)
+        with np.errstate(over="ignore"):  # wrapping multiplication is the hash
+            hashed = (joined[:, None] * _HASH_A[None, :] + _HASH_B[None, :]) >> np.uint64(32)
+            signature = np.minimum.reduceat(hashed, offsets, axis=0).reshape(len(codes), BANDS, ROWS)
+            bands = (signature[:, :, 0] << np.uint64(32)) ^ signature[:, :, 1] ^ _BAND_SALT
+        out.extend((frozenset(c.tolist()), b) for c, b in zip(codes, bands.tolist()))
+    return out
+
+
+def minhash(text: str) -> tuple[frozenset[int], list[int]]:
+    return minhash_many([text])[0]
 
 
 @dataclass(frozen=True)
@@ -181,8 +195,7 @@ def group_questions(questions: list[UnansweredQuestion], handled: dict[str, str]
 
     groups: list[dict] = []
     buckets: dict[int, list[int]] = {}   # LSH band key -> indexes of groups (the first few only)
-    for item in ordered:
-        grams, keys = minhash(item["text"])
+    for item, (grams, keys) in zip(ordered, minhash_many([item["text"] for item in ordered])):
         candidates = {index for band in keys for index in buckets.get(band, ())}
         best, best_score = None, 0.0
         for index in sorted(candidates)[:MAX_CANDIDATES]:   # earliest (largest) groups first
