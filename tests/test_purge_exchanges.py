@@ -99,18 +99,20 @@ def test_line_ids_of_tickets_closed_days_ago_are_cleared_even_if_the_notice_fail
 
     from bot.desk.tickets import NewMessage, TicketStore
     from bot.records.retention import LINE_ID_GRACE_DAYS, purge
+    from faq.clock import FixedClock
+    clock = FixedClock(datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc))
     db = BotDatabase(tmp_path / "faqbot.sqlite3")
-    tickets = TicketStore(db)
+    tickets = TicketStore(db, clock)
     ids = {}
     for name, days_ago in (("old", LINE_ID_GRACE_DAYS + 1), ("fresh", 1)):
         ticket, _ = tickets.open_ticket(user_hash=name * 10, line_user_id="U" + name, trigger="keyword",
                                         category=None, disaster=False, history=[NewMessage("resident", name)])
-        closed_at = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat(timespec="milliseconds")
+        closed_at = clock.iso_ago(timedelta(days=days_ago))
         # closed by staff with a close notice that failed: the id was kept for a retry
         db.conn().execute("UPDATE bot_tickets SET status = 'closed', closed_at = ? WHERE id = ?",
                           [closed_at, ticket.id])
         ids[name] = ticket.id
-    report = purge(db, 365)
+    report = purge(db, 365, clock=clock)
     assert report.line_ids == 1
     assert tickets.line_user_id(ids["old"]) is None and tickets.line_user_id(ids["fresh"]) == "Ufresh"
     assert tickets.get(ids["old"]) is not None  # the ticket itself stays until the retention period
