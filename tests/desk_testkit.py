@@ -114,6 +114,16 @@ class Rig:
 
 
 @contextlib.contextmanager
+def spec_clean_turn(rig, at: datetime = OPEN_TIME):
+    """One test's turn on a shared rig: the clock at ``at`` (the desk open by default), and no request the
+    bot sends during it refused by the stub's OpenAPI check."""
+    rig.clock.moment = at
+    before = len(rig.stub.rejected())
+    yield
+    assert rig.stub.rejected()[before:] == []
+
+
+@contextlib.contextmanager
 def running_bot(tmp: Path, seed_entries, searcher, **config):
     db = tmp / "faqbot.sqlite3"
     seed_database(db, seed_entries)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from desk_testkit import OPEN_TIME, running_bot, tokyo
+from desk_testkit import running_bot, spec_clean_turn, tokyo
 from line_testkit import quick_items, rows, texts
 
 from bot.conversation.emergency import detect
@@ -35,12 +35,10 @@ def rig(tmp_path_factory, seed_entries, searcher):
 
 @pytest.fixture(autouse=True)
 def normal_mode(rig):
-    rig.clock.moment = OPEN_TIME
     rig.disaster.set(active=False, by="test")
-    before = len(rig.stub.rejected())
-    yield
-    rig.disaster.set(active=False, by="test")
-    assert rig.stub.rejected()[before:] == []
+    with spec_clean_turn(rig):
+        yield
+        rig.disaster.set(active=False, by="test")
 
 
 def faqctl(rig, *args):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from desk_testkit import OPEN_TIME, running_bot, tokyo
+from desk_testkit import running_bot, spec_clean_turn, tokyo
 from line_testkit import database_bytes, quick_items, rows, texts
 
 from bot.desk.handoff import wants_person
@@ -36,10 +36,8 @@ def rig(tmp_path_factory, seed_entries, searcher):
 
 @pytest.fixture(autouse=True)
 def desk_open_and_spec_clean(rig):
-    rig.clock.moment = OPEN_TIME
-    before = len(rig.stub.rejected())
-    yield
-    assert rig.stub.rejected()[before:] == []
+    with spec_clean_turn(rig):
+        yield
 
 
 @pytest.fixture

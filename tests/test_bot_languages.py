@@ -6,7 +6,7 @@ the seed FAQ and its index.
 from __future__ import annotations
 
 import pytest
-from desk_testkit import OPEN_TIME, running_bot
+from desk_testkit import running_bot, spec_clean_turn
 from line_testkit import quick_items, rows, texts
 
 from bot.conversation.smalltalk import Smalltalk, SmalltalkError, key
@@ -26,10 +26,8 @@ def rig(tmp_path_factory, seed_entries, searcher):
 
 @pytest.fixture(autouse=True)
 def spec_clean(rig):
-    rig.clock.at = OPEN_TIME
-    before = len(rig.stub.rejected())
-    yield
-    assert rig.stub.rejected()[before:] == []
+    with spec_clean_turn(rig):
+        yield
 
 
 @pytest.fixture
