@@ -18,6 +18,7 @@ from bot.config import (
     is_production,
 )
 from bot.console import init_console
+from bot.console.services import console_services
 from bot.conversation.conversation import Conversation
 from bot.conversation.smalltalk import DEFAULT_PATH as SMALLTALK_FILE
 from bot.conversation.smalltalk import Smalltalk, SmalltalkError
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development", 
         log.warning("LINE_CHANNEL_SECRET is not set: /callback refuses every request (503)")
     init_webhook(app, services.events, parser)
     init_console(app, services, make_embedder, cache_from_env)
+    services.learn_wording = console_services(app).proposals.from_resident
 
     @app.errorhandler(413)
     def _too_large(_exc):
@@ -105,6 +107,14 @@ def _active_entries(db_path: str) -> int:
         return store.count()
     finally:
         store.close()
+
+
+def _learner(services: BotServices):
+    """The conversation's hook, read through the services (the console sets it after they exist)."""
+    def learn(faq_id: str, wording: str) -> None:
+        if services.learn_wording is not None:
+            services.learn_wording(faq_id, wording)
+    return learn
 
 
 def build_services(cfg) -> BotServices:
@@ -158,6 +168,6 @@ def build_services(cfg) -> BotServices:
                                          languages=ChatLanguages(LanguageMemory(database.conn, clock.now_iso)),
                                          smalltalk=smalltalk, help_contact=cfg.get("FAQBOT_MULTILINGUAL_HELP", ""),
                                          default_hours=DEFAULT_DESK_HOURS,
-                                         support=services.support)
+                                         support=services.support, learn_wording=_learner(services))
     services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
     return services

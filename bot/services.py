@@ -5,7 +5,7 @@ creates a store, a sender or a searcher."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # types only: the services are built in bot.app
     from bot.conversation.conversation import Conversation
@@ -40,6 +40,9 @@ class BotServices:
     conversation: Conversation
     events: EventHandler
     support: DisasterSupport | None = None   # the support navigator and shelters
+    # learn_wording(faq_id, wording): a resident's wording that a 「もしかして」 choice resolved, proposed as an
+    # alt question (the console's 言い換え候補; set by the composition root once the console exists)
+    learn_wording: Callable[[str, str], object] | None = None
 
 
 def bot_services(app) -> BotServices:

@@ -205,6 +205,18 @@ class FaqStore:
             self._write(before, after, "update", actor, self.clock.now_iso())
         return self.get(entry_id)
 
+    def add_alt_question(self, entry_id: str, wording: str, actor: str) -> FaqEntry:
+        """Append one alternative question, read and written in one transaction (two staff accepting
+        different wordings for the same entry at once both keep theirs). An alt question already there,
+        or the question itself, changes nothing."""
+        with transaction(self.db):
+            before = self.get(entry_id)
+            if wording == before.question or wording in before.alt_questions:
+                return before
+            after = self._validated(replace(before, alt_questions=[*before.alt_questions, wording]))
+            self._write(before, after, "update", actor, self.clock.now_iso())
+        return self.get(entry_id)
+
     def _set_active(self, entry_id: str, active: bool, actor: str) -> FaqEntry:
         with transaction(self.db):
             before = self.get(entry_id)

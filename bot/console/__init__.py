@@ -17,12 +17,14 @@ from bot.config import ConfigError, is_production
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
 from bot.console.drafts import DraftStore
+from bot.console.proposals import ProposalStore
 from bot.console.rebuild import IndexRebuilder
 from bot.console.services import EXTENSION_KEY, ConsoleServices
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
 from bot.console.throttle import HashGate, LoginThrottle
 from bot.console.unanswered import HandledQueries
+from bot.faq_directory import FaqDirectory
 from bot.services import BotServices
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,8 @@ def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
         handled=HandledQueries(database, clock),
         rebuilder=IndexRebuilder(bot.settings, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
                                  cache_factory),
-        bot=bot, hash_gate=HashGate(), drafts=DraftStore(database, clock))
+        bot=bot, hash_gate=HashGate(), drafts=DraftStore(database, clock),
+        proposals=ProposalStore(database, FaqDirectory(database.conn).get, clock))
 
 
 def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable) -> None:

@@ -71,7 +71,28 @@ def _create_v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX console_faq_drafts_status ON console_faq_drafts(status, id)")
 
 
-MIGRATIONS = [_create_v1, _create_v2]
+def _create_v3(db: sqlite_utils.Database) -> None:
+    # Residents' own wordings proposed as alternative questions of an FAQ entry (bot/console/proposals.py).
+    # One row per (entry, wording key); a rejected row stays, so the wording is never proposed again.
+    db.execute("""CREATE TABLE console_alt_proposals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        faq_id TEXT NOT NULL,
+        wording TEXT NOT NULL,
+        wording_key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        times INTEGER NOT NULL DEFAULT 1,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        status TEXT NOT NULL,
+        endorsed_by TEXT,
+        endorsed_at TEXT,
+        decided_by TEXT,
+        decided_at TEXT)""")
+    db.execute("CREATE UNIQUE INDEX console_alt_proposals_wording ON console_alt_proposals(faq_id, wording_key)")
+    db.execute("CREATE INDEX console_alt_proposals_status ON console_alt_proposals(status, last_seen)")
+
+
+MIGRATIONS = [_create_v1, _create_v2, _create_v3]
 
 
 class ConsoleDatabase(ComponentDatabase):

@@ -9,6 +9,7 @@ from flask import current_app
 from bot.console.access_log import AccessLog
 from bot.console.database import ConsoleDatabase
 from bot.console.drafts import DraftStore
+from bot.console.proposals import ProposalStore
 from bot.console.rebuild import IndexRebuilder
 from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
@@ -31,6 +32,7 @@ class ConsoleServices:
     bot: BotServices
     hash_gate: HashGate
     drafts: DraftStore
+    proposals: ProposalStore
 
 
 def console_services(app=None) -> ConsoleServices:

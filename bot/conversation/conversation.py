@@ -37,7 +37,7 @@ from bot.conversation.answers import Answers
 from bot.conversation.decision import Decision, Outcome
 from bot.conversation.desk_flow import DeskFlow
 from bot.conversation.message_flow import MessageFlow
-from bot.conversation.postback_flow import PostbackFlow
+from bot.conversation.postback_flow import PostbackFlow, WordingLearner
 from bot.conversation.replies import to_reply
 from bot.conversation.smalltalk import Smalltalk
 from bot.conversation.turn import Turn
@@ -60,7 +60,7 @@ class Conversation:
                  disaster_mode: Callable[[], DisasterMode] | None = None, emergency_7119: bool = True,
                  support: DisasterSupport | None = None,
                  languages: ChatLanguages | None = None, smalltalk: Smalltalk | None = None,
-                 help_contact: str = "", default_hours: str = ""):
+                 help_contact: str = "", default_hours: str = "", learn_wording: WordingLearner | None = None):
         self.faqs = faqs
         self.exchanges = exchanges
         self.hasher = hasher
@@ -73,7 +73,8 @@ class Conversation:
         answers = Answers(searcher, exchanges, faqs, help_contact or desk_phone)
         self.messages = MessageFlow(answers, self.desk, exchanges, emergency_7119, support, self.languages,
                                     smalltalk)
-        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk, support, self.languages)
+        self.postbacks = PostbackFlow(faqs, exchanges, answers, self.desk, support, self.languages,
+                                      learn=learn_wording)
 
     def respond(self, event, started: float | None = None) -> Reply | None:
         """The reply to one parsed webhook event, or None when the bot stays silent."""

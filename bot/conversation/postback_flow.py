@@ -1,5 +1,10 @@
 """A tapped quick reply (postback): the action is looked up in a table of handlers.
 
+The first 「解決した」 on a tapped 「もしかして」 choice hands the resident's own question (as stored: masked)
+and the picked entry to ``learn``: the console proposes it as an alternative question for staff to accept
+(never added on its own). Only Japanese chats, never a masked question, never a disaster subject's fixed
+question; a failure there is logged and the resident's reply is unaffected.
+
 Data that is not one of ours counts as 「メニュー」. An exchange id in the data is used only
 if the exchange belongs to this chat. While a desk ticket is open, only 「相談をやめる」 and
 「職員に相談」 act; any other button gets the reminder that a person is handling the chat
@@ -7,6 +12,7 @@ if the exchange belongs to this chat. While a desk ticket is open, only 「相�
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -24,6 +30,7 @@ from bot.disaster import DISASTER_CATEGORY
 from bot.faq_directory import FaqDirectory
 from bot.language import say
 from bot.language.chat import ChatLanguages
+from bot.language.codes import is_japanese
 from bot.language.texts import texts
 from bot.line.messages import QUICK_REPLY_MAX
 from bot.line.postback import (
@@ -41,12 +48,17 @@ from bot.line.postback import (
     Postback,
     decode,
 )
-from bot.records.exchanges import ExchangeLog
+from bot.records.exchanges import RESOLVED, ExchangeLog
 from faq.model import CATEGORIES
 from index.search import ANSWER
 
 if TYPE_CHECKING:
     from bot.disaster_support import DisasterSupport
+
+log = logging.getLogger(__name__)
+
+# Where a resident's wording for an entry goes: learn(faq_id, wording) (the console's 言い換え候補).
+WordingLearner = Callable[[str, str], object]
 
 SHELTER_SUBJECT = "hinanjo"   # the disaster subject 「避難所」 asks for the location while a shelter is open
 _SUBJECTS = {key: question for key, _, question in phrases.DISASTER_SUBJECTS}
@@ -67,8 +79,10 @@ class Tap:
 
 class PostbackFlow:
     def __init__(self, faqs: FaqDirectory, exchanges: ExchangeLog, answers: Answers, desk: DeskFlow,
-                 support: DisasterSupport | None = None, languages: ChatLanguages | None = None):
+                 support: DisasterSupport | None = None, languages: ChatLanguages | None = None,
+                 learn: WordingLearner | None = None):
         self._support = support
+        self._learn = learn
         self._faqs = faqs
         self._exchanges = exchanges
         self._answers = answers
@@ -121,7 +135,7 @@ class PostbackFlow:
         resolved = bool(tap.postback.resolved)
         lang = tap.turn.lang
         if tap.parent_id is not None:
-            self._exchanges.set_feedback(tap.parent_id, tap.turn.chat, resolved)
+            self._store_feedback(tap, resolved)
         if resolved:
             return Decision((texts(lang).feedback_thanks,), (choices.menu(lang),))
         if tap.parent_id is not None and self._desk.unresolved_twice(tap.turn):
@@ -187,5 +201,22 @@ class PostbackFlow:
 
     def _ticket_reminder(self, tap: Tap) -> Decision:
         if tap.action == FEEDBACK and tap.parent_id is not None:
-            self._exchanges.set_feedback(tap.parent_id, tap.turn.chat, bool(tap.postback.resolved))
+            self._store_feedback(tap, bool(tap.postback.resolved))
         return self._desk.already_open(tap.ticket, tap.turn, reason=tap.action or "unknown")
+
+    # -- feedback and what it teaches ----------------------------------------------------
+    def _store_feedback(self, tap: Tap, resolved: bool) -> None:
+        first_resolution = resolved and self._exchanges.feedback_of(tap.parent_id) != RESOLVED
+        if self._exchanges.set_feedback(tap.parent_id, tap.turn.chat, resolved) and first_resolution:
+            self._learn_wording(tap)
+
+    def _learn_wording(self, tap: Tap) -> None:
+        if self._learn is None or not is_japanese(tap.turn.lang):
+            return
+        try:
+            picked = self._exchanges.picked_suggestion(tap.parent_id)
+            if picked is None or picked.pii_masked or picked.query in _SUBJECTS.values():
+                return
+            self._learn(picked.faq_id, picked.query)
+        except Exception:  # noqa: BLE001 - a proposal is a nicety; the resident's reply must not fail
+            log.exception("could not propose a resident's wording")

@@ -31,6 +31,14 @@ class ExchangeRecord:
 
 
 @dataclass(frozen=True)
+class PickedSuggestion:
+    """A 「もしかして」 choice a resident tapped: the entry and the question they had typed (masked)."""
+    faq_id: str
+    query: str
+    pii_masked: bool
+
+
+@dataclass(frozen=True)
 class PastExchange:
     """A recorded turn as the desk shows it to staff (``query`` already masked)."""
     created_at: str
@@ -73,6 +81,20 @@ class ExchangeLog:
             "UPDATE bot_exchanges SET feedback = ?, feedback_at = ? WHERE id = ? AND user_hash = ?",
             [RESOLVED if resolved else UNRESOLVED, self.clock.now_iso(), exchange_id, chat.key])
         return cur.rowcount == 1
+
+    def feedback_of(self, exchange_id: int) -> str | None:
+        row = self.db.conn().execute("SELECT feedback FROM bot_exchanges WHERE id = ?", [exchange_id]).fetchone()
+        return row[0] if row else None
+
+    def picked_suggestion(self, exchange_id: int) -> PickedSuggestion | None:
+        """The exchange as a tapped 「もしかして」 choice (a pick answered from a searched question that got
+        suggestions), or None for anything else (a topic's question, an answer, a gone entry)."""
+        row = self.db.conn().execute(
+            "SELECT e.faq_id, p.query, p.pii_masked FROM bot_exchanges e JOIN bot_exchanges p ON p.id = e.parent_id "
+            "WHERE e.id = ? AND e.kind = 'pick' AND e.decision = 'answer' AND e.faq_id IS NOT NULL "
+            "AND p.kind = 'text' AND p.decision = 'suggest' AND p.user_hash = e.user_hash AND p.query IS NOT NULL",
+            [exchange_id]).fetchone()
+        return PickedSuggestion(row[0], row[1], bool(row[2])) if row else None
 
     def owns(self, exchange_id: int, chat: ChatKey) -> bool:
         return self.db.conn().execute("SELECT 1 FROM bot_exchanges WHERE id = ? AND user_hash = ?",

@@ -44,6 +44,7 @@ def console_blueprint() -> Blueprint:
         dashboard,
         disaster,
         faq,
+        proposals,
         shelters,
         tickets,
         unanswered,
@@ -97,7 +98,7 @@ def console_blueprint() -> Blueprint:
     def home():
         return redirect(url_for("console.tickets.queue"))
 
-    for module in (auth, tickets, faq, unanswered, dashboard, disaster, shelters, admin):
+    for module in (auth, tickets, faq, unanswered, proposals, dashboard, disaster, shelters, admin):
         bp.register_blueprint(module.bp)
     return bp
 
