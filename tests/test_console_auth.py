@@ -38,6 +38,8 @@ CONSOLE_ROUTES = [
     ("/console/shelters", "GET"), ("/console/shelters", "POST"),
     ("/console/access-log", "GET"), ("/console/faq/drafts", "GET"),
     ("/console/faq/drafts/<int:draft_id>/approve", "POST"), ("/console/faq/drafts/<int:draft_id>/reject", "POST"),
+    ("/console/unanswered/answer", "GET"), ("/console/unanswered/answer", "POST"), ("/console/proposals", "GET"),
+    ("/console/proposals/<int:proposal_id>/accept", "POST"), ("/console/proposals/<int:proposal_id>/reject", "POST"),
 ]
 
 
