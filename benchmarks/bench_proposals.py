@@ -83,7 +83,8 @@ class Rig:
     def forget(self, wording: str) -> None:
         """Drop the wording's cached vector (earlier runs of this benchmark embedded it)."""
         with sqlite3.connect(self.cache_path) as conn:
-            conn.execute("DELETE FROM embeddings WHERE model = ? AND key = ?", [self.embedder.name, _key("query", wording)])
+            conn.execute("DELETE FROM embeddings WHERE model = ? AND key = ?",
+                         [self.embedder.name, _key("query", wording)])
 
     def accept_first(self) -> tuple[str, float, int]:
         """Accept the top proposal as a new text and time the console's rebuild."""

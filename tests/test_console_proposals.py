@@ -239,6 +239,8 @@ def test_accepted_wording_joins_the_entry_and_search_finds_it_after_the_rebuild(
     try:
         last = store.history(PICKED)[-1]
         assert (last.action, last.actor) == ("update", "yamada") and QUERY not in last.before.alt_questions
+        assert QUERY not in store.undo(PICKED, "yamada").alt_questions        # undo holds
+        store.add_alt_question(PICKED, QUERY, "yamada")
     finally:
         store.close()
     assert services(app).proposals.get(proposal.id).status == ACCEPTED

@@ -8,6 +8,7 @@ from bot.console.views.common import faq_store, log_access, render, services
 from faq.validate import ValidationError
 
 bp = Blueprint("proposals", __name__)
+# Flash messages name a proposal by its number: they travel in the session cookie, resident text does not.
 
 
 @bp.get("/proposals")
@@ -41,11 +42,12 @@ def accept(proposal_id: int):
     proposal = done.proposal
     if proposal.status == ENDORSED:
         log_access("proposal_endorse", target=f"proposal:{proposal.id}")
-        flash(f"「{proposal.wording}」を推薦しました。管理者が承認するとFAQの言い換えに追加されます。", "ok")
+        flash(f"言い換え候補 #{proposal.id} を推薦しました。管理者が承認するとFAQの言い換えに追加されます。", "ok")
     elif proposal.status == ACCEPTED:
         log_access("proposal_accept", target=f"proposal:{proposal.id}")
         services().rebuilder.request()
-        flash(f"「{proposal.wording}」を {proposal.faq_id} の言い換えに追加しました。検索インデックスを更新しています。", "ok")
+        flash(f"言い換え候補 #{proposal.id} を {proposal.faq_id} の言い換えに追加しました。検索インデックスを更新しています。",
+              "ok")
     return _back()
 
 
@@ -57,7 +59,7 @@ def reject(proposal_id: int):
         flash(f"言い換え候補 #{proposal_id} を却下できませんでした: {exc}", "error")
         return _back()
     log_access("proposal_reject", target=f"proposal:{done.proposal.id}")
-    flash(f"「{done.proposal.wording}」を却下しました（今後は候補に出ません）。", "ok")
+    flash(f"言い換え候補 #{done.proposal.id} を却下しました（今後は候補に出ません）。", "ok")
     return _back()
 
 
