@@ -69,13 +69,22 @@ def _bool_setting(environ, name: str, default: bool) -> bool:
 def config_from_env(environ=os.environ, default_env: str = "development") -> dict:
     """``default_env`` applies when FAQBOT_ENV is unset: ``wsgi.py`` (the production entry point) passes
     "production", the local tools keep "development"."""
-    from index.config import (
-        index_dir_from_env,  # here: the purge tool needs no search stack
+    from index.config import (  # here: the purge tool needs no search stack
+        index_dir_from_env,
+        share_enabled,
+        sync_seconds_from_env,
     )
+    try:
+        index_share, sync_seconds = share_enabled(environ), sync_seconds_from_env(environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return {
         "FAQBOT_ENV": _env_setting(environ, default_env),
         "FAQBOT_DB": str(db_path_from_env(environ)),
         "FAQBOT_INDEX_DIR": str(index_dir_from_env(environ)),
+        # Index builds shared through the database (several hosts), checked every FAQBOT_INDEX_SYNC_SECONDS.
+        "FAQBOT_INDEX_SHARE": index_share,
+        "FAQBOT_INDEX_SYNC_SECONDS": sync_seconds,
         "LINE_CHANNEL_SECRET": environ.get("LINE_CHANNEL_SECRET", ""),
         "LINE_CHANNEL_ACCESS_TOKEN": environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
         "LINE_API_ENDPOINT": environ.get("LINE_API_ENDPOINT", DEFAULT_LINE_API_ENDPOINT),

@@ -138,7 +138,7 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path,
             shutil.rmtree(final, ignore_errors=True)  # never served here: every host keeps the build it has
             raise
     point_to(index_dir, name)
-    _prune(builds, keep=name)
+    prune_builds(builds, keep=name)
     return final
 
 
@@ -188,7 +188,7 @@ def verify_build(path: Path, manifest: dict) -> None:
                               f"{name} does not match the manifest's size and sha256")
 
 
-def _prune(builds: Path, keep: str) -> None:
+def prune_builds(builds: Path, keep: str) -> None:
     done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.endswith(".partial")),
                   key=lambda p: p.name)
     for old in done[:-KEEP_BUILDS]:

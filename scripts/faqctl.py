@@ -23,6 +23,7 @@ from index.config import (
     index_dir_from_env,
     make_embedder,
     search_config_from_env,
+    share_from_env,
 )
 from index.embedders import EmbedderError
 from index.search import Searcher
@@ -311,16 +312,30 @@ def _rebuild(obj, quiet=False) -> None:
         embedder = make_embedder()
     except EmbedderError as exc:
         raise CommandError(f"索引を作れません / cannot build the index: {exc}")
+    try:
+        share = share_from_env()  # several hosts: the build goes to the database before it is served
+    except ValueError as exc:
+        raise CommandError(str(exc))
     cache = cache_from_env()
     try:
         # the entries are read again under the build lock: another build may have been running
         with click.progressbar(length=count_texts(obj.store.list()), label="索引を作成中", file=sys.stderr) as bar:
-            report = build_index(obj.store.list, index_dir_from_env(), embedder, cache, progress=bar.update)
+            report = build_index(obj.store.list, index_dir_from_env(), embedder, cache, progress=bar.update,
+                                 share=share)
+    except Exception as exc:
+        if share is None:
+            raise
+        # the database is down or refused the upload: no host (this one included) changed its index
+        raise CommandError(f"インデックスを共有できなかったため、どのサーバーも以前のインデックスのままです / "
+                           f"the build could not be shared; every host keeps its index: {exc}")
     finally:
         cache.close()
+        if share is not None:
+            share.close()
     if not quiet:
         click.echo(f"検索インデックスを更新しました: {report.n_entries}件, ベクトル {report.n_vectors}本 "
-                   f"({report.index_kind}), 新規埋め込み {report.embedded}件, {report.seconds:.1f}秒")
+                   f"({report.index_kind}), 新規埋め込み {report.embedded}件, {report.seconds:.1f}秒"
+                   + ("（データベース経由で全サーバーに配布）" if report.shared else ""))
 
 
 @cli.command("build-index")
