@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from faq.db import PROJECT_ROOT, db_path_from_env
+from faq.db import PROJECT_ROOT, database_from_env
 
 DEFAULT_LINE_API_ENDPOINT = "https://api.line.me"
 DEFAULT_RETENTION_DAYS = 365
@@ -66,6 +66,13 @@ def _bool_setting(environ, name: str, default: bool) -> bool:
     raise ConfigError(f"{name} は 1 か 0 にしてください / {name} must be 1 or 0: {raw!r}")
 
 
+def _database_setting(environ) -> str:
+    try:
+        return str(database_from_env(environ))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def config_from_env(environ=os.environ, default_env: str = "development") -> dict:
     """``default_env`` applies when FAQBOT_ENV is unset: ``wsgi.py`` (the production entry point) passes
     "production", the local tools keep "development"."""
@@ -80,7 +87,8 @@ def config_from_env(environ=os.environ, default_env: str = "development") -> dic
         raise ConfigError(str(exc)) from None
     return {
         "FAQBOT_ENV": _env_setting(environ, default_env),
-        "FAQBOT_DB": str(db_path_from_env(environ)),
+        # the PostgreSQL URL when FAQBOT_DATABASE_URL is set, else the SQLite file's path
+        "FAQBOT_DB": _database_setting(environ),
         "FAQBOT_INDEX_DIR": str(index_dir_from_env(environ)),
         # Index builds shared through the database (several hosts), checked every FAQBOT_INDEX_SYNC_SECONDS.
         "FAQBOT_INDEX_SHARE": index_share,
