@@ -5,7 +5,7 @@ import os
 from dataclasses import fields
 from pathlib import Path
 
-from faq.db import db_path_from_env
+from faq.db import database_from_env
 
 from .cache import EmbeddingCache
 from .embedders import Embedder, embedder_from_env
@@ -77,4 +77,4 @@ def share_from_env(environ=os.environ) -> BuildShare | None:
     """The database every host shares builds through, or None when sharing is off."""
     if not share_enabled(environ):
         return None
-    return BuildShare(environ.get("FAQBOT_DATABASE_URL") or db_path_from_env(environ))
+    return BuildShare(database_from_env(environ))

@@ -355,9 +355,14 @@ class Searcher:
         if thread is not None and thread.is_alive():
             return
         self._last_sync = self._monotonic()
-        self._sync_thread = threading.Thread(target=self.sync, kwargs={"wait": False},
-                                             name="index-sync", daemon=True)
+        self._sync_thread = threading.Thread(target=self._sync_in_background, name="index-sync", daemon=True)
         self._sync_thread.start()
+
+    def _sync_in_background(self) -> None:
+        try:
+            self.sync(wait=False)
+        finally:
+            self.share.close()  # this thread's connection: the next check runs in a new thread
 
     def ranker(self) -> Ranker | None:
         self._sync_due()

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -194,14 +195,24 @@ def test_a_failed_upload_changes_no_host(hosts, shared_db, monkeypatch):
     assert b.sync() == first and b.health().build == first
 
 
-def test_a_sync_failure_keeps_the_build_the_host_has(hosts, shared_db, tmp_path):
+def _closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]   # nothing listens there once closed
+
+
+@pytest.mark.parametrize("down", [
+    pytest.param(lambda tmp: str(tmp / "not-a-directory" / "db.sqlite3"), id="sqlite-unopenable",
+                 marks=pytest.mark.sqlite_only),
+    pytest.param(lambda tmp: f"postgresql://postgres@127.0.0.1:{_closed_port()}/faqbot", id="postgresql-down"),
+])
+def test_a_sync_failure_keeps_the_build_the_host_has(hosts, shared_db, tmp_path, down):
     a_dir, b_dir = hosts
     first = publish(a_dir, shared_db, SMALL[:2])
     assert host(b_dir, shared_db).health().build == first
     publish(a_dir, shared_db, SMALL)
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("x")
-    unreachable = host(b_dir, str(blocker / "db.sqlite3"))   # the database cannot be opened
+    (tmp_path / "not-a-directory").write_text("x")
+    unreachable = host(b_dir, down(tmp_path))   # the database cannot be reached
     assert unreachable.sync() is None
     health = unreachable.health()
     assert health.ready and health.build == first and health.sync_problem
@@ -213,7 +224,7 @@ def test_two_processes_fetching_the_same_build_at_once_agree(hosts, shared_db):
     name = publish(a_dir, shared_db, SMALL)
     script = ("import sys; from index.share import BuildShare; "
               "print(BuildShare(sys.argv[1], chunk_bytes=256).sync(sys.argv[2]))")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     procs = [subprocess.Popen([sys.executable, "-c", script, shared_db, str(b_dir)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
