@@ -17,13 +17,16 @@ from pathlib import Path
 
 import pytest
 from conftest import seed_database
+from console_testkit import Console, add_staff, make_app
 
 from bot.app import create_app
 from bot.config import ConfigError, config_from_env
+from bot.console.services import console_services
 from bot.services import bot_services
 from faq.db import open_db
 from faq.model import FaqEntry
 from index.build import build_index
+from index.cache import EmbeddingCache
 from index.config import share_enabled
 from index.search import Searcher
 from index.share import BuildShare
@@ -303,3 +306,35 @@ def test_sharing_is_on_with_a_shared_database_and_can_be_set():
                       ("FAQBOT_INDEX_SYNC_SECONDS", "soon")):
         with pytest.raises(ConfigError, match=name):
             config_from_env({name: bad})
+
+
+def test_a_console_edit_on_one_host_reaches_the_other_and_staff_see_the_build(hosts, shared_db, tmp_path):
+    a_dir, b_dir = hosts
+    seed_database(shared_db, SMALL[:2])
+    first = publish(a_dir, shared_db, SMALL[:2])
+    apps = [make_app(tmp_path, FAQBOT_DB=shared_db, FAQBOT_INDEX_DIR=str(d), FAQBOT_INDEX_SHARE=True,
+                     FAQBOT_INDEX_SYNC_SECONDS=3600.0) for d in hosts]
+    b = bot_services(apps[1]).searcher
+    assert b.health().build == first
+    rebuilder = console_services(apps[0]).rebuilder
+    rebuilder.embedder_factory = lambda: None           # a lexical build: quick, the same path as with vectors
+    rebuilder.cache_factory = lambda: EmbeddingCache(tmp_path / "cache.sqlite3")
+    seed_database(shared_db, SMALL[2:])                  # staff add an entry; the console starts a rebuild
+    rebuilder.request()
+    assert rebuilder.wait(timeout=300).state == "done"
+    second = current_build(a_dir).name
+    assert second != first and query(shared_db, "SELECT name FROM index_builds WHERE complete = 1 "
+                                                "ORDER BY id DESC LIMIT 1") == [(second,)]
+    assert b.health().build == first and b.sync() == second
+    assert b.search(SUIDO).top.entry.id == "suido"
+
+    add_staff(apps[1])
+    staff = Console(apps[1])
+    staff.login()
+    page = staff.get("/console/faq").get_data(as_text=True)
+    assert f"このサーバーの検索インデックス: <code>{second}</code>" in page and "index-kept-old" not in page
+    publish(a_dir, shared_db, SMALL, chunk_bytes=512)
+    _flip_a_byte(shared_db, "entries.jsonl")
+    b.sync()
+    page = staff.get("/console/faq").get_data(as_text=True)
+    assert f"<code>{second}</code>" in page and "新しい検索インデックスを使えないため" in page
