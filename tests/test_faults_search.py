@@ -8,6 +8,7 @@ always gets 200 and the resident never gets the system-error apology for a searc
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sqlite3
 import uuid
@@ -85,6 +86,9 @@ def exchange(db: Path, event: dict) -> dict:
         conn.close()
 
 
+BUILD_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")
+
+
 def health(url: str) -> dict:
     return requests.get(f"{url}/healthz", timeout=30).json()
 
@@ -100,7 +104,9 @@ def answered_from_lexical(url, db, stub_state, caplog, log_words: str) -> str:
 
 def assert_answered_from_lexical(url, db, stub_state, caplog, log_words: str) -> str:
     logged = answered_from_lexical(url, db, stub_state, caplog, log_words)
-    assert health(url) == {"status": "degraded"}  # no paths or exception text without a login
+    body = health(url)
+    assert body["status"] == "degraded" and set(body) <= {"status", "build"}  # no paths or exception text
+    assert BUILD_NAME.match(body.get("build", "x")), body  # the build served, when one is: a name only
     return logged
 
 
@@ -189,9 +195,9 @@ def test_corrupt_build_published_while_running_keeps_the_last_good_index(make_bo
     assert APOLOGY not in text and "罹災証明書" in text
     assert exchange(db, event)["degraded"] == 0  # still the last good index, dense search included
     assert "search index unavailable" in caplog.text
-    assert health(url) == {"status": "ok"}  # still answering from the last good index
+    assert health(url) == {"status": "ok", "build": good.name}  # still answering from the last good index
 
     (index_dir / "CURRENT").write_text(good.name + "\n", encoding="utf-8")  # a good build again
     event, _ = ask(url, stub[1])
     assert exchange(db, event)["degraded"] == 0
-    assert health(url) == {"status": "ok"}
+    assert health(url) == {"status": "ok", "build": good.name}
