@@ -120,6 +120,16 @@ def rows(db_path: Path, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         db.conn.close()
 
 
+def execute(db_path: Path, sql: str, params: tuple | list = ()) -> list[tuple]:
+    """One statement through faq.db (committed); the rows it returns (RETURNING), if any."""
+    db = open_db(db_path)
+    try:
+        cur = db.execute(sql, list(params))
+        return [tuple(r) for r in cur.fetchall()] if cur.description else []
+    finally:
+        db.conn.close()
+
+
 def database_bytes(db_path: Path) -> bytes:
     """The database file plus its WAL (where fresh writes live before a checkpoint)."""
     data = b""
