@@ -6,6 +6,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from faq.db import database_from_env
+from faq.postgres import is_url
 
 from .cache import EmbeddingCache
 from .embedders import Embedder, embedder_from_env
@@ -47,12 +48,13 @@ def make_embedder(environ=os.environ) -> Embedder:
     return embedder_from_env(environ)
 
 
-def share_enabled(environ=os.environ) -> bool:
-    """FAQBOT_INDEX_SHARE: `1` / `0`; unset (or `auto`): on when FAQBOT_DATABASE_URL names a shared database
-    (several hosts), off with the embedded SQLite file (one host)."""
+def share_enabled(environ=os.environ, location: str | os.PathLike | None = None) -> bool:
+    """FAQBOT_INDEX_SHARE: `1` / `0`; unset (or `auto`): on with a shared PostgreSQL database (several hosts),
+    off with the embedded SQLite file (one host). `location`: the database in use when not the environment's
+    (a staff tool's --db)."""
     raw = (environ.get("FAQBOT_INDEX_SHARE") or "auto").strip().lower()
     if raw == "auto":
-        return bool(environ.get("FAQBOT_DATABASE_URL"))
+        return is_url(location) if location is not None else bool(environ.get("FAQBOT_DATABASE_URL"))
     if raw in ("1", "true", "yes", "on"):
         return True
     if raw in ("0", "false", "no", "off"):
@@ -73,8 +75,8 @@ def sync_seconds_from_env(environ=os.environ) -> float:
     return value
 
 
-def share_from_env(environ=os.environ) -> BuildShare | None:
-    """The database every host shares builds through, or None when sharing is off."""
-    if not share_enabled(environ):
+def share_from_env(environ=os.environ, location: str | os.PathLike | None = None) -> BuildShare | None:
+    """Where builds are shared between hosts (the database: `location`, else the environment's), or None."""
+    if not share_enabled(environ, location):
         return None
-    return BuildShare(database_from_env(environ))
+    return BuildShare(location if location is not None else database_from_env(environ))

@@ -66,7 +66,7 @@ def prepare_knowledge_base(db_path: str | Path, index_dir: str | Path, *, refres
                 seeded = store.import_entries(read_many([str(p) for p in seed_files()]), actor="seed").added
             if not (refresh or seeded or current_build(index_dir) is None):
                 return PrepareReport(0, False, 0, 0, time.perf_counter() - started)
-            cache, share = cache_factory(), share_from_env()
+            cache, share = cache_factory(), share_from_env(location=db_path)
             try:
                 report = build_index(store.list, index_dir, embedder_factory(), cache, share=share)
             finally:

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from faq.db import DatabaseError
 from faq.formats import FORMATS, read_many, write_entries
 from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry
 from faq.store import FaqStore, NotFound
@@ -26,6 +27,7 @@ from index.config import (
 )
 from index.embedders import EmbedderError
 from index.search import Searcher
+from index.share import ShareError
 from index.snapshot import IndexError_
 from scripts.database import DB_OPTION_HELP, database_location
 from scripts.errors import CommandError
@@ -312,7 +314,7 @@ def _rebuild(obj, quiet=False) -> None:
     except EmbedderError as exc:
         raise CommandError(f"索引を作れません / cannot build the index: {exc}")
     try:
-        share = share_from_env()  # several hosts: the build goes to the database before it is served
+        share = share_from_env(location=obj.db_path)  # several hosts: into the database before it is served
     except ValueError as exc:
         raise CommandError(str(exc))
     cache = cache_from_env()
@@ -321,12 +323,10 @@ def _rebuild(obj, quiet=False) -> None:
         with click.progressbar(length=count_texts(obj.store.list()), label="索引を作成中", file=sys.stderr) as bar:
             report = build_index(obj.store.list, index_dir_from_env(), embedder, cache, progress=bar.update,
                                  share=share)
-    except Exception as exc:
-        if share is None:
-            raise
+    except (ShareError, *DatabaseError) as exc:
         # the database is down or refused the upload: no host (this one included) changed its index
-        raise CommandError(f"インデックスを共有できなかったため、どのサーバーも以前のインデックスのままです / "
-                           f"the build could not be shared; every host keeps its index: {exc}")
+        raise CommandError(f"データベースが使えないか版を共有できなかったため、どのサーバーも以前のインデックスのままです / "
+                           f"the database is unavailable or refused the build; every host keeps its index: {exc}")
     finally:
         cache.close()
         if share is not None:

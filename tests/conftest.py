@@ -80,10 +80,12 @@ def store(db_path):
 
 @pytest.fixture
 def env(tmp_path):
-    """Environment for a subprocess: its own database, index and embedding cache."""
+    """Environment for a subprocess: its own database, index and embedding cache, and this tree's packages
+    first (`python scripts/faqctl.py` would otherwise import the installed checkout's faq/ and index/)."""
     e = dict(os.environ)
     e.update(FAQBOT_DB=str(tmp_path / "faq.sqlite3"), FAQBOT_INDEX_DIR=str(tmp_path / "index"),
-             FAQBOT_EMBED_CACHE=str(tmp_path / "cache.sqlite3"), FAQBOT_STAFF="tester")
+             FAQBOT_EMBED_CACHE=str(tmp_path / "cache.sqlite3"), FAQBOT_STAFF="tester",
+             PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), e.get("PYTHONPATH")) if p))
     return e
 
 

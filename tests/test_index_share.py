@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import seed_database
+from conftest import run_cli, seed_database
 from console_testkit import Console, add_staff, make_app
 
 from bot.app import create_app
@@ -222,12 +222,16 @@ def test_a_sync_failure_keeps_the_build_the_host_has(hosts, shared_db, tmp_path,
     assert "suido" not in found(unreachable) and found(unreachable, "罹災証明書の申請")[0] == "risai"
 
 
+def _with_root(pythonpath: str | None) -> str:
+    return os.pathsep.join(p for p in (str(ROOT), pythonpath) if p)
+
+
 def test_two_processes_fetching_the_same_build_at_once_agree(hosts, shared_db):
     a_dir, b_dir = hosts
     name = publish(a_dir, shared_db, SMALL)
     script = ("import sys; from index.share import BuildShare; "
               "print(BuildShare(sys.argv[1], chunk_bytes=256).sync(sys.argv[2]))")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    env = dict(os.environ, PYTHONPATH=_with_root(os.environ.get("PYTHONPATH")))
     procs = [subprocess.Popen([sys.executable, "-c", script, shared_db, str(b_dir)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
@@ -338,3 +342,22 @@ def test_a_console_edit_on_one_host_reaches_the_other_and_staff_see_the_build(ho
     b.sync()
     page = staff.get("/console/faq").get_data(as_text=True)
     assert f"<code>{second}</code>" in page and "新しい検索インデックスを使えないため" in page
+
+
+def test_faqctl_build_index_publishes_for_every_host(env, tmp_path, hosts):
+    _, b_dir = hosts
+    env.update(FAQBOT_INDEX_SHARE="1")
+    faq_file = tmp_path / "faq.jsonl"
+    faq_file.write_text("".join(json.dumps(e.to_record(), ensure_ascii=False) + "\n" for e in SMALL), encoding="utf-8")
+    assert run_cli(env, "import", str(faq_file)).returncode == 0   # builds (and shares) an index itself too
+    built = run_cli(env, "build-index")
+    assert built.returncode == 0, built.stderr
+    assert "データベース経由で全サーバーに配布" in built.stdout
+    name = current_build(Path(env["FAQBOT_INDEX_DIR"])).name
+    assert query(env["FAQBOT_DB"], "SELECT name, complete FROM index_builds ORDER BY id DESC LIMIT 1") == [(name, 1)]
+    assert host(b_dir, env["FAQBOT_DB"]).health().build == name
+
+    down = dict(env, FAQBOT_INDEX_DIR=str(tmp_path / "other-index"))
+    failed = run_cli(down, "--db", f"postgresql://postgres@127.0.0.1:{_closed_port()}/faqbot", "build-index")
+    assert failed.returncode == 1 and "どのサーバーも以前のインデックスのまま" in failed.stderr
+    assert "Traceback" not in failed.stderr and current_build(tmp_path / "other-index") is None
