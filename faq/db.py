@@ -19,7 +19,14 @@ from faq.private import private_file
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "var/faqbot.sqlite3"
 
-Database = Union[sqlite_utils.Database, PgDatabase]
+class SqliteDatabase(sqlite_utils.Database):
+    """sqlite-utils' database with the one method of the contract it lacks."""
+
+    def executemany(self, sql: str, seq):
+        return self.conn.executemany(sql, seq)
+
+
+Database = Union[SqliteDatabase, PgDatabase]
 Migration = Callable[[Any], None]
 
 # Catch these, never a driver's own classes: each covers both backends.
@@ -64,7 +71,7 @@ def _open_sqlite(path: Path) -> Database:
         raise sqlite3.OperationalError(
             f"データベースを開けません: {path}（読み取り専用、ディスクの空き不足、権限を確認してください） / "
             f"cannot open the database {path} (read-only, disk full or permissions?): {exc}") from exc
-    return sqlite_utils.Database(conn)
+    return SqliteDatabase(conn)
 
 
 def dialect(db: Database) -> str:

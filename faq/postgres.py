@@ -194,11 +194,13 @@ class PgDatabase:
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="faqbot")
             conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            return conn
         except psycopg.Error as exc:
-            raise psycopg.OperationalError(
-                f"データベースに接続できません: {masked(self.url)}（サーバー、URL、パスワードを確認してください） / "
-                f"cannot connect to the database {masked(self.url)}: {_scrub(str(exc), self.url)}") from None
-        return conn
+            reason = _scrub(str(exc), self.url)
+        # raised outside the except block: the driver's error (which may quote the URL) is not chained
+        raise psycopg.OperationalError(
+            f"データベースに接続できません: {masked(self.url)}（サーバー、URL、パスワードを確認してください） / "
+            f"cannot connect to the database {masked(self.url)}: {reason}")
 
     def close(self) -> None:
         """Close this thread's connection (the next call opens a new one)."""
