@@ -79,6 +79,12 @@ def dialect(db: Database) -> str:
     return "postgresql" if isinstance(db, PgDatabase) else "sqlite"
 
 
+def _has_table(db: Database, name: str) -> bool:
+    if isinstance(db, PgDatabase):
+        return db.execute("SELECT to_regclass(?) IS NOT NULL", [name]).fetchone()[0]
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone() is not None
+
+
 def table_names(db: Database) -> set[str]:
     if isinstance(db, PgDatabase):
         return db.table_names()
@@ -90,7 +96,7 @@ def migrate(db: Database, component: str, migrations: list[Migration]) -> int:
     Version check and migrations share one write transaction, so two workers starting on a fresh
     database cannot both migrate."""
     # Fast path without a write lock: stores are opened on every postback, and are usually current.
-    if "schema_versions" in table_names(db):
+    if _has_table(db, "schema_versions"):
         row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
         if row and row[0] == len(migrations):
             return row[0]

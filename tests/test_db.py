@@ -200,3 +200,22 @@ def test_one_connection_per_thread_is_shared_by_every_store_and_a_transaction_sp
     worker.start()
     worker.join(60)
     assert seen == [True]
+
+
+@pytest.mark.postgres_only
+def test_a_forked_child_opens_its_own_connection_and_leaves_the_parents_alone(db):
+    """gunicorn --preload forks workers after the app (and its connection) exist in the master."""
+    parent = db.execute("SELECT pg_backend_pid()").fetchone()[0]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its server process, then leave without any cleanup
+        try:
+            os.write(write_end, str(db.execute("SELECT pg_backend_pid()").fetchone()[0]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    child = int(os.read(read_end, 64) or 0)
+    os.waitpid(pid, 0)
+    os.close(read_end)
+    assert child not in (0, parent)
+    assert db.execute("SELECT pg_backend_pid()").fetchone()[0] == parent  # still the parent's own session
