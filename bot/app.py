@@ -88,9 +88,9 @@ def create_app(config: dict | None = None, *, default_env: str = "development", 
 
     @app.get("/healthz")
     def healthz():
-        # No login here: the status word only. The reason (paths, exception text) is in the log and on
-        # the staff console.
-        # The build's name is no secret: it lets an operator see that every host serves the same build.
+        # No login here: the status word and the served build's name only (a timestamp and random hex, so an
+        # operator sees that every host serves the same build). The reason (paths, exception text) is in
+        # the log and on the staff console.
         health = services.searcher.health()
         served = {"build": health.build} if health.build else {}
         if not (health.ready and health.published):  # no index built yet: take no traffic

@@ -337,8 +337,11 @@ class Searcher:
             self.sync_problem = None
             return name
         except Exception as exc:  # noqa: BLE001 - database down, a bad build: keep serving this one
-            self.sync_problem = f"共有インデックスを取得できません（今のインデックスのまま）: {exc}"
-            log.error("index sync failed, keeping the current build: %s", exc)
+            problem = f"共有インデックスを取得できません（今のインデックスのまま）: {exc}"
+            # once per new problem: a database that is down would otherwise be logged every few seconds
+            log.log(logging.ERROR if problem != self.sync_problem else logging.DEBUG,
+                    "index sync failed, keeping the current build: %s", exc)
+            self.sync_problem = problem
             return None
         finally:
             self._sync_lock.release()
