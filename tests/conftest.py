@@ -28,6 +28,9 @@ def pytest_configure(config):
     schema in it (tests/pgmap/sitecustomize.py)."""
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run in the PostgreSQL pass")
     config.addinivalue_line("markers", "postgres_only: about the PostgreSQL side itself; only in the PostgreSQL pass")
+    # processes the tests start (`python scripts/faqctl.py`, gunicorn) import this tree's packages, not
+    # those of the checkout installed in the virtualenv
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     admin_url = os.environ.get("FAQBOT_TEST_DATABASE_URL")
     if not admin_url:
         return
@@ -82,12 +85,10 @@ def store(db_path):
 
 @pytest.fixture
 def env(tmp_path):
-    """Environment for a subprocess: its own database, index and embedding cache, and this tree's packages
-    first (`python scripts/faqctl.py` would otherwise import the installed checkout's faq/ and index/)."""
+    """Environment for a subprocess: its own database, index and embedding cache."""
     e = dict(os.environ)
     e.update(FAQBOT_DB=str(tmp_path / "faq.sqlite3"), FAQBOT_INDEX_DIR=str(tmp_path / "index"),
-             FAQBOT_EMBED_CACHE=str(tmp_path / "cache.sqlite3"), FAQBOT_STAFF="tester",
-             PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), e.get("PYTHONPATH")) if p))
+             FAQBOT_EMBED_CACHE=str(tmp_path / "cache.sqlite3"), FAQBOT_STAFF="tester")
     return e
 
 

@@ -32,7 +32,6 @@ from index.search import Searcher
 from index.share import BuildShare
 from index.snapshot import current_build, load_snapshot
 
-ROOT = Path(__file__).resolve().parents[1]
 
 SMALL = [
     FaqEntry(id="juminhyo", question="コンビニで住民票の写しを取れますか", category="online-procedures",
@@ -222,16 +221,12 @@ def test_a_sync_failure_keeps_the_build_the_host_has(hosts, shared_db, tmp_path,
     assert "suido" not in found(unreachable) and found(unreachable, "罹災証明書の申請")[0] == "risai"
 
 
-def _with_root(pythonpath: str | None) -> str:
-    return os.pathsep.join(p for p in (str(ROOT), pythonpath) if p)
-
-
 def test_two_processes_fetching_the_same_build_at_once_agree(hosts, shared_db):
     a_dir, b_dir = hosts
     name = publish(a_dir, shared_db, SMALL)
     script = ("import sys; from index.share import BuildShare; "
               "print(BuildShare(sys.argv[1], chunk_bytes=256).sync(sys.argv[2]))")
-    env = dict(os.environ, PYTHONPATH=_with_root(os.environ.get("PYTHONPATH")))
+    env = dict(os.environ)
     procs = [subprocess.Popen([sys.executable, "-c", script, shared_db, str(b_dir)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
