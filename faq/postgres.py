@@ -199,11 +199,14 @@ class PgDatabase:
         return conn
 
     def _connect(self) -> psycopg.Connection:
+        conn = None
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="faqbot")
             conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
             return conn
         except psycopg.Error as exc:
+            if conn is not None:
+                conn.close()
             reason = _scrub(str(exc), self.url)
         # raised outside the except block: the driver's error (which may quote the URL) is not chained
         raise psycopg.OperationalError(
@@ -211,11 +214,12 @@ class PgDatabase:
             f"cannot connect to the database {masked(self.url)}: {reason}")
 
     def close(self) -> None:
-        """Close this thread's connection (the next call opens a new one)."""
+        """Close this thread's connection (the next call opens a new one). The connection is shared by
+        every store of the thread: while one of them is inside a transaction it stays open."""
         state = self._state()
-        if state["conn"] is not None:
+        if state["conn"] is not None and not state["depth"]:
             state["conn"].close()
-            state["conn"], state["depth"] = None, 0
+            state["conn"] = None
 
     def in_transaction(self) -> bool:
         return self._state()["depth"] > 0

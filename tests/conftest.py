@@ -44,7 +44,16 @@ def pytest_configure(config):
     os.environ["FAQBOT_TEST_PG_SESSION_URL"] = session_url
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PGMAP_DIR), os.environ.get("PYTHONPATH", "")) if p)
     import faq.db
-    _load_pgmap().patch(faq.db)
+    _pg_session["pgmap"] = _load_pgmap()
+    _pg_session["pgmap"].patch(faq.db)
+
+
+def app_database(path) -> str:
+    """What an app's FAQBOT_DB holds for the database at ``path``: the path, or in the PostgreSQL pass the
+    URL of its schema itself (so the URL, not only a path, travels through the app's own code)."""
+    if not _pg_session:
+        return str(path)
+    return _pg_session["pgmap"].url_for(os.environ["FAQBOT_TEST_PG_SESSION_URL"], path)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -195,6 +195,11 @@ def test_one_connection_per_thread_is_shared_by_every_store_and_a_transaction_sp
             other.execute("INSERT INTO items (name) VALUES ('through the other store')")
             raise RuntimeError("stop")
     assert db.execute("SELECT count(*) FROM items").fetchone() == (0,)
+    with transaction(db):  # a store closed inside another's transaction leaves the shared connection open
+        db.execute("INSERT INTO items (name) VALUES ('kept')")
+        other.conn.close()
+        db.execute("INSERT INTO items (name) VALUES ('kept too')")
+    assert db.execute("SELECT count(*) FROM items").fetchone() == (2,)
     seen, mine = [], db.connection()
     worker = threading.Thread(target=lambda: seen.append(other.connection() is not mine))
     worker.start()
