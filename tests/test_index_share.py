@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, seed_database
+from conftest import app_database, run_cli, seed_database
 from console_testkit import Console, add_staff, make_app
 
 from bot.app import create_app
@@ -56,8 +56,8 @@ class Ticks:
 
 @pytest.fixture
 def shared_db(tmp_path):
-    """The database every host shares: a SQLite file here."""
-    return str(tmp_path / "shared.sqlite3")
+    """The database every host shares: a SQLite file, or in the PostgreSQL pass its schema's URL."""
+    return app_database(tmp_path / "shared.sqlite3")
 
 
 @pytest.fixture
