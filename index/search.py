@@ -273,6 +273,7 @@ class Searcher:
         self._sync_lock = threading.Lock()   # one sync at a time in this process
         self._sync_thread: threading.Thread | None = None
         self.sync_problem: str | None = None
+        self._refused: tuple | None = None   # the pointer state whose build failed to load (for one repair)
         self.config = config or SearchConfig()
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
@@ -333,7 +334,8 @@ class Searcher:
             return None
         try:
             self._last_sync = self._monotonic()
-            name = self.share.sync(self.index_dir, wait=wait)
+            repair, self._refused = self._refused is not None, None   # one attempt per refused build
+            name = self.share.sync(self.index_dir, wait=wait, repair=repair)
             self.sync_problem = None
             return name
         except Exception as exc:  # noqa: BLE001 - database down, a bad build: keep serving this one
@@ -381,6 +383,7 @@ class Searcher:
                 log.info("search index loaded: %s", current_build(self.index_dir))
             except IndexError_ as exc:
                 self.problem = str(exc)
+                self._refused = state
                 log.error("search index unavailable: %s", exc)
                 if self._ranker is None or state is None:
                     self._ranker = self._lexical_only()

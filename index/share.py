@@ -256,23 +256,28 @@ class BuildShare:
                 written += len(data)
                 seq += 1
 
-    def sync(self, index_dir: Path, wait: bool = True) -> str | None:
+    def sync(self, index_dir: Path, wait: bool = True, repair: bool = False) -> str | None:
         """Bring `index_dir` to the newest published build: the name now served, or None when nothing is
         published yet or another process of this host is syncing (`wait=False`). Raises on failure (the
-        pointer is then unchanged)."""
+        pointer is then unchanged). `repair`: the served build could not be loaded here; if it is the
+        newest and its files do not match the manifest (a damaged disk), fetch it again."""
         index_dir = Path(index_dir)
         newest = self.newest()
         if newest is None:
             return None
         before = current_build(index_dir)
-        if before is not None and before.name == newest.name:
+        if before is not None and before.name == newest.name and not repair:
             return newest.name
         with _flock(index_dir / SYNC_LOCK, wait) as locked:
             if not locked:
                 return None
             before = current_build(index_dir)  # another process may have finished it while we waited
             if before is not None and before.name == newest.name:
-                return newest.name
+                if not (repair and _damaged(before)):
+                    return newest.name
+                # set aside (pruning removes it later): workers that loaded it keep their open files
+                before.rename(before.with_name(f"{before.name}.{os.getpid()}-{secrets.token_hex(3)}.damaged.partial"))
+                log.warning("index build %s on this host does not match its manifest: fetching it again", before.name)
             self.download(newest, index_dir)
             from .build import build_lock  # a local build publishes then flips under this lock
             with build_lock(index_dir):
@@ -283,6 +288,14 @@ class BuildShare:
                 prune_builds(index_dir / "builds", keep=newest.name)
         log.info("index build %s fetched from the database and published locally", newest.name)
         return newest.name
+
+
+def _damaged(build: Path) -> bool:
+    try:
+        verify_build(build, json.loads((build / MANIFEST).read_text(encoding="utf-8")))
+    except (IndexError_, OSError, ValueError):
+        return True
+    return False
 
 
 def _check_names(name: str, files: dict) -> None:

@@ -356,3 +356,20 @@ def test_faqctl_build_index_publishes_for_every_host(env, tmp_path, hosts):
     failed = run_cli(down, "--db", f"postgresql://postgres@127.0.0.1:{_closed_port()}/faqbot", "build-index")
     assert failed.returncode == 1 and "どのサーバーも以前のインデックスのまま" in failed.stderr
     assert "Traceback" not in failed.stderr and current_build(tmp_path / "other-index") is None
+
+
+def test_a_build_damaged_on_one_host_is_fetched_again(hosts, shared_db):
+    a_dir, b_dir = hosts
+    name = publish(a_dir, shared_db, SMALL)
+    b = host(b_dir, shared_db)
+    assert b.health().build == name
+    entries = b_dir / "builds" / name / "entries.jsonl"
+    entries.write_bytes(entries.read_bytes().replace("水道".encode(), "氷道".encode()))   # the disk flips bits
+    (b_dir / "CURRENT").write_text(name)              # any reload now refuses it
+    health = b.health()
+    assert health.build == name and "壊れて" in health.problem     # the copy loaded before keeps answering
+    assert b.sync() == name                              # its next check fetches it again
+    health = b.health()
+    assert health.build == name and health.problem is None and found(b)[0] == "suido"
+    assert b"\xe6\xb0\xb7" not in entries.read_bytes()     # 氷 gone: the fetched copy is the published one
+    assert len(load_snapshot(b_dir).entries) == len(SMALL)
