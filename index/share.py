@@ -182,15 +182,15 @@ class BuildShare:
             log.warning("could not remove the failed upload of index build %s", build_id)
 
     def _prune(self, db) -> None:
-        """Keep the newest complete builds; drop uploads a crashed publisher left, and their chunks."""
-        with transaction(db):
-            ids = [r[0] for r in db.execute("SELECT id FROM index_builds WHERE complete = 1 ORDER BY id DESC")
-                   .fetchall()]
-            stale = [r[0] for r in db.execute("SELECT id FROM index_builds WHERE complete = 0 AND published_at < ?",
-                                              [self.clock.iso_ago(STALE_UPLOAD)]).fetchall()]
-            for build_id in ids[self.keep:] + stale:
+        """Keep the newest complete builds; drop uploads a crashed publisher left, and their chunks
+        (one build per transaction: other writers wait for one build's rows at most)."""
+        ids = [r[0] for r in db.execute("SELECT id FROM index_builds WHERE complete = 1 ORDER BY id DESC").fetchall()]
+        stale = [r[0] for r in db.execute("SELECT id FROM index_builds WHERE complete = 0 AND published_at < ?",
+                                          [self.clock.iso_ago(STALE_UPLOAD)]).fetchall()]
+        for build_id in ids[self.keep:] + stale:
+            with transaction(db):
+                db.execute("DELETE FROM index_builds WHERE id = ?", [build_id])  # no host fetches it from now on
                 db.execute("DELETE FROM index_build_chunks WHERE build_id = ?", [build_id])
-                db.execute("DELETE FROM index_builds WHERE id = ?", [build_id])
 
     # -- fetching --------------------------------------------------------
     def newest(self) -> PublishedBuild | None:
