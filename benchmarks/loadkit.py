@@ -12,7 +12,6 @@ import json
 import os
 import random
 import shutil
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ import aiohttp
 import numpy as np
 
 from bot.emulator import signed_events as wh
+from faq.db import dialect, open_db
 from bot.emulator.loadkit import (  # noqa: F401 - the servers, used by bench_load.py through this module
     REPLY_PATH,
     ROOT,
@@ -257,7 +257,7 @@ def account_replies(sent: list[Sent], stub_requests: list[dict]) -> ReplyAccount
 
 def account_database(db: Path, sent: list[Sent]) -> dict:
     """Exchanges and idempotency rows the bot stored for the sent events."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60)
+    conn = open_db(db)
     try:
         ids = {s.event_id for s in sent}
         exchanges = {}
@@ -267,9 +267,10 @@ def account_database(db: Path, sent: list[Sent]) -> dict:
         states = dict(conn.execute("SELECT event_id, state FROM bot_processed_events"))
         degraded = conn.execute("SELECT count(*) FROM bot_exchanges WHERE degraded = 1").fetchone()[0]
         decisions = dict(conn.execute("SELECT decision, count(*) FROM bot_exchanges GROUP BY decision"))
-        integrity = conn.execute("PRAGMA quick_check").fetchone()[0]
+        # SQLite's own check; a PostgreSQL server keeps its files consistent itself
+        integrity = conn.execute("PRAGMA quick_check").fetchone()[0] if dialect(conn) == "sqlite" else "ok"
     finally:
-        conn.close()
+        conn.conn.close()
     return {"missing_exchanges": sum(1 for i in ids if i not in exchanges),
             "extra_exchanges": sum(n - 1 for n in exchanges.values() if n > 1),
             "not_done": sum(1 for i in ids if states.get(i) != "done"),

@@ -6,6 +6,7 @@ Nothing else creates a store, a sender or a searcher; modules receive what they 
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from flask import Flask, jsonify
 from linebot.v3 import WebhookParser
@@ -47,6 +48,7 @@ from faq.store import FaqStore
 from index.config import cache_from_env, make_embedder, search_config_from_env
 from index.prepare import prepare_knowledge_base
 from index.search import Searcher
+from index.share import BuildShare
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development", 
     if parser is None:
         log.warning("LINE_CHANNEL_SECRET is not set: /callback refuses every request (503)")
     init_webhook(app, services.events, parser)
-    init_console(app, services, make_embedder, cache_from_env)
+    init_console(app, services, make_embedder, cache_from_env, share_factory(app.config))
     services.learn_wording = console_services(app).proposals.from_resident
 
     @app.errorhandler(413)
@@ -88,17 +90,27 @@ def create_app(config: dict | None = None, *, default_env: str = "development", 
 
     @app.get("/healthz")
     def healthz():
-        # No login here: the status word only. The reason (paths, exception text) is in the log and on
-        # the staff console.
+        # No login here: the status word and the served build's name only (a timestamp and random hex, so an
+        # operator sees that every host serves the same build). The reason (paths, exception text) is in
+        # the log and on the staff console.
         health = services.searcher.health()
+        served = {"build": health.build} if health.build else {}
         if not (health.ready and health.published):  # no index built yet: take no traffic
-            return jsonify(status="not-ready"), 503
-        return jsonify(status="degraded" if health.degraded else "ok")
+            return jsonify(status="not-ready", **served), 503
+        return jsonify(status="degraded" if health.degraded else "ok", **served)
 
     if app.config.get("FAQBOT_EMULATOR") and not is_production(app.config):
         from bot.emulator.chat import mount_emulator
         mount_emulator(app, api_prefix=EMULATOR_API_PREFIX)
     return app
+
+
+def share_factory(cfg) -> Callable[[], BuildShare | None]:
+    """Where index builds are shared between hosts (the database), or nothing (one host)."""
+    if not cfg.get("FAQBOT_INDEX_SHARE"):
+        return lambda: None
+    clock = cfg.get("FAQBOT_CLOCK") or SYSTEM_CLOCK
+    return lambda: BuildShare(cfg["FAQBOT_DB"], clock)
 
 
 def _active_entries(db_path: str) -> int:
@@ -143,7 +155,8 @@ def build_services(cfg) -> BotServices:
             store.close()
 
     searcher = Searcher(cfg["FAQBOT_INDEX_DIR"], make_embedder, search_config_from_env(),
-                        lexical_fallback=store_entries)
+                        lexical_fallback=store_entries, share=share_factory(cfg)(),
+                        sync_seconds=cfg["FAQBOT_INDEX_SYNC_SECONDS"])
     exchanges = ExchangeLog(database, clock)
     if is_production(cfg) and not cfg["FAQBOT_USER_HASH_SALT"]:  # never generated into the database
         raise ConfigError("本番モードでは FAQBOT_USER_HASH_SALT の設定が必要です / FAQBOT_USER_HASH_SALT is required in production")

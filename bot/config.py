@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from faq.db import PROJECT_ROOT, db_path_from_env
+from faq.db import PROJECT_ROOT, database_from_env
 
 DEFAULT_LINE_API_ENDPOINT = "https://api.line.me"
 DEFAULT_RETENTION_DAYS = 365
@@ -66,16 +66,33 @@ def _bool_setting(environ, name: str, default: bool) -> bool:
     raise ConfigError(f"{name} は 1 か 0 にしてください / {name} must be 1 or 0: {raw!r}")
 
 
+def _database_setting(environ) -> str:
+    try:
+        return str(database_from_env(environ))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def config_from_env(environ=os.environ, default_env: str = "development") -> dict:
     """``default_env`` applies when FAQBOT_ENV is unset: ``wsgi.py`` (the production entry point) passes
     "production", the local tools keep "development"."""
-    from index.config import (
-        index_dir_from_env,  # here: the purge tool needs no search stack
+    from index.config import (  # here: the purge tool needs no search stack
+        index_dir_from_env,
+        share_enabled,
+        sync_seconds_from_env,
     )
+    try:
+        index_share, sync_seconds = share_enabled(environ), sync_seconds_from_env(environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return {
         "FAQBOT_ENV": _env_setting(environ, default_env),
-        "FAQBOT_DB": str(db_path_from_env(environ)),
+        # the PostgreSQL URL when FAQBOT_DATABASE_URL is set, else the SQLite file's path
+        "FAQBOT_DB": _database_setting(environ),
         "FAQBOT_INDEX_DIR": str(index_dir_from_env(environ)),
+        # Index builds shared through the database (several hosts), checked every FAQBOT_INDEX_SYNC_SECONDS.
+        "FAQBOT_INDEX_SHARE": index_share,
+        "FAQBOT_INDEX_SYNC_SECONDS": sync_seconds,
         "LINE_CHANNEL_SECRET": environ.get("LINE_CHANNEL_SECRET", ""),
         "LINE_CHANNEL_ACCESS_TOKEN": environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
         "LINE_API_ENDPOINT": environ.get("LINE_API_ENDPOINT", DEFAULT_LINE_API_ENDPOINT),

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from .snapshot import (
 )
 from .vectors import VectorIndex
 
+if TYPE_CHECKING:
+    from .share import BuildShare
+
 LOCK_FILE = ".build.lock"
 
 
@@ -40,6 +43,7 @@ class BuildReport:
     seconds: float
     path: Path
     index_kind: str
+    shared: bool = False  # published into the database for the other hosts
 
 
 def question_texts(entry: FaqEntry) -> list[tuple[int, str]]:
@@ -125,17 +129,20 @@ def build_lock(index_dir: Path):
 def build_index(entries: list[FaqEntry] | Callable[[], list[FaqEntry]], index_dir: Path,
                 embedder: Embedder | None, cache: EmbeddingCache | None,
                 progress: Callable[[int], None] | None = None,
-                tokenizer: JapaneseTokenizer | None = None) -> BuildReport:
+                tokenizer: JapaneseTokenizer | None = None, share: BuildShare | None = None) -> BuildReport:
     """Build and publish an index. Pass `entries` as a function to read them under the build lock:
-    then two builds started close together publish in order and the last one has the newest FAQ."""
+    then two builds started close together publish in order and the last one has the newest FAQ.
+    With `share`, the build goes into the database for every host before this host serves it; if that
+    fails, nothing changes anywhere (the error is raised)."""
     started = time.perf_counter()
     with build_lock(index_dir):
         if callable(entries):
             entries = entries()
         snap, embedded = build_snapshot(entries, embedder, cache, progress, tokenizer)
-        path = save_snapshot(snap, Path(index_dir))
+        path = save_snapshot(snap, Path(index_dir), before_publish=share.publish if share else None)
     return BuildReport(len(snap.entries), int(snap.manifest.get("n_vectors", 0)), embedded,
-                       time.perf_counter() - started, path, snap.manifest.get("index_kind", "lexical"))
+                       time.perf_counter() - started, path, snap.manifest.get("index_kind", "lexical"),
+                       shared=share is not None)
 
 
 def count_texts(entries: list[FaqEntry]) -> int:

@@ -17,7 +17,7 @@ from faq.store import FaqStore
 
 from .build import build_index
 from .cache import EmbeddingCache
-from .config import cache_from_env, make_embedder
+from .config import cache_from_env, make_embedder, share_from_env
 from .embedders import Embedder
 from .snapshot import current_build
 
@@ -66,12 +66,14 @@ def prepare_knowledge_base(db_path: str | Path, index_dir: str | Path, *, refres
                 seeded = store.import_entries(read_many([str(p) for p in seed_files()]), actor="seed").added
             if not (refresh or seeded or current_build(index_dir) is None):
                 return PrepareReport(0, False, 0, 0, time.perf_counter() - started)
-            cache = cache_factory()
+            cache, share = cache_factory(), share_from_env(location=db_path)
             try:
-                report = build_index(store.list, index_dir, embedder_factory(), cache)
+                report = build_index(store.list, index_dir, embedder_factory(), cache, share=share)
             finally:
                 if cache is not None:
                     cache.close()
+                if share is not None:
+                    share.close()
         finally:
             store.close()
     return PrepareReport(seeded, True, report.n_entries, report.embedded, time.perf_counter() - started)

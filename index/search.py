@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -15,6 +16,7 @@ from faq.text import normalize_query
 
 from .embedders import Embedder, QueryCache
 from .lexical import JapaneseTokenizer
+from .share import BuildShare
 from .snapshot import KIND_PASSAGE, IndexError_, Snapshot, current_build, load_snapshot
 
 log = logging.getLogger(__name__)
@@ -241,6 +243,7 @@ class SearchHealth:
     build: str | None        # the published build being served
     problem: str | None      # why search is degraded (for logs and staff, not for residents)
     published: bool = False  # an index has been built into the index directory (even if unusable now)
+    sync_problem: str | None = None  # why the newest shared build could not be fetched (this host keeps its own)
 
     @property
     def degraded(self) -> bool:
@@ -251,12 +254,26 @@ class Searcher:
     """Search over the published index; picks up a rebuilt index without a restart.
 
     `lexical_fallback` returns FAQ entries to search lexically when the index is
-    missing or corrupt, so residents still get answers (flagged as degraded)."""
+    missing or corrupt, so residents still get answers (flagged as degraded).
+
+    With `share` (several hosts), a background thread checks the database at most every `sync_seconds`
+    for a newer published build and fetches it (index.share); the query path never waits for the database,
+    except on a host that has no build at all yet."""
 
     def __init__(self, index_dir: str | Path, embedder_factory: Callable[[], Embedder] | None,
                  config: SearchConfig | None = None,
-                 lexical_fallback: Callable[[], list[FaqEntry]] | None = None):
+                 lexical_fallback: Callable[[], list[FaqEntry]] | None = None,
+                 share: BuildShare | None = None, sync_seconds: float = 5.0,
+                 monotonic: Callable[[], float] = time.monotonic):
         self.index_dir = Path(index_dir)
+        self.share = share
+        self.sync_seconds = sync_seconds
+        self._monotonic = monotonic
+        self._last_sync: float | None = None
+        self._sync_lock = threading.Lock()   # one sync at a time in this process
+        self._sync_thread: threading.Thread | None = None
+        self.sync_problem: str | None = None
+        self._refused: tuple | None = None   # the pointer state whose build failed to load (for one repair)
         self.config = config or SearchConfig()
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
@@ -307,7 +324,53 @@ class Searcher:
         snap, _ = build_snapshot(self._lexical_fallback(), None, None, tokenizer=self._tokenizer)
         return Ranker(snap, None, self.config, self._tokenizer)
 
+    # -- sharing between hosts --------------------------------------------
+    def sync(self, wait: bool = True) -> str | None:
+        """Fetch and publish the newest shared build now; the build name served afterwards, or None.
+        A failure is logged and kept for health(); the current build stays."""
+        if self.share is None:
+            return None
+        if not self._sync_lock.acquire(blocking=wait):
+            return None
+        try:
+            self._last_sync = self._monotonic()
+            repair, self._refused = self._refused is not None, None   # one attempt per refused build
+            name = self.share.sync(self.index_dir, wait=wait, repair=repair)
+            self.sync_problem = None
+            return name
+        except Exception as exc:  # noqa: BLE001 - database down, a bad build: keep serving this one
+            problem = f"共有インデックスを取得できません（今のインデックスのまま）: {exc}"
+            # once per new problem: a database that is down would otherwise be logged every few seconds
+            log.log(logging.ERROR if problem != self.sync_problem else logging.DEBUG,
+                    "index sync failed, keeping the current build: %s", exc)
+            self.sync_problem = problem
+            return None
+        finally:
+            self._sync_lock.release()
+
+    def _sync_due(self) -> None:
+        if self.share is None:
+            return
+        if self._last_sync is None and self._pointer_state() is None:
+            self.sync()  # a new host: answer from the shared build from the first query on
+            return
+        if self._last_sync is not None and self._monotonic() - self._last_sync < self.sync_seconds:
+            return
+        thread = self._sync_thread
+        if thread is not None and thread.is_alive():
+            return
+        self._last_sync = self._monotonic()
+        self._sync_thread = threading.Thread(target=self._sync_in_background, name="index-sync", daemon=True)
+        self._sync_thread.start()
+
+    def _sync_in_background(self) -> None:
+        try:
+            self.sync(wait=False)
+        finally:
+            self.share.close()  # this thread's connection: the next check runs in a new thread
+
     def ranker(self) -> Ranker | None:
+        self._sync_due()
         state = self._pointer_state()
         if self._ranker is not None and state == self._loaded_from:
             return self._ranker
@@ -320,6 +383,7 @@ class Searcher:
                 log.info("search index loaded: %s", current_build(self.index_dir))
             except IndexError_ as exc:
                 self.problem = str(exc)
+                self._refused = state
                 log.error("search index unavailable: %s", exc)
                 if self._ranker is None or state is None:
                     self._ranker = self._lexical_only()
@@ -341,11 +405,12 @@ class Searcher:
         published = self._pointer_state() is not None
         if r is None:
             return SearchHealth(ready=False, dense=False, entries=0, build=None, problem=self.problem,
-                                published=published)
+                                published=published, sync_problem=self.sync_problem)
         dense = r.snap.has_dense and not self._embedder_failed
         return SearchHealth(ready=True, dense=dense, entries=len(r.snap.entries),
                             build=r.snap.path.name if r.snap.path else None,
-                            problem=None if dense and not self.problem else self.problem, published=published)
+                            problem=None if dense and not self.problem else self.problem, published=published,
+                            sync_problem=self.sync_problem)
 
     # -- searching -------------------------------------------------------
     def search(self, query: str, top_k: int = 10, prefer_category: str | None = None,

@@ -4,6 +4,7 @@ Builds are written to their own directory and published by replacing the
 `CURRENT` pointer file, so a reader sees either the old build or the new one."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -11,7 +12,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .vectors import VectorIndex
 
 FORMAT_VERSION = 2  # 2: BM25 per field (question, answer), answer passages
 POINTER = "CURRENT"
+MANIFEST = "manifest.json"
 KEEP_BUILDS = 3
 
 # What each vector stands for; a FAQ is scored from its best-matching vectors.
@@ -97,8 +99,10 @@ class Snapshot:
         return self.vectors is not None
 
 
-def save_snapshot(snapshot: Snapshot, index_dir: Path) -> Path:
-    """Write a new build directory and atomically point CURRENT at it."""
+def save_snapshot(snapshot: Snapshot, index_dir: Path,
+                  before_publish: Callable[[Path], None] | None = None) -> Path:
+    """Write a new build directory and atomically point CURRENT at it. `before_publish(build_dir)` runs
+    between the two (sharing the build with other hosts); if it raises, the build is deleted unserved."""
     index_dir = Path(index_dir)
     builds = index_dir / "builds"
     private_dir(builds)
@@ -118,22 +122,73 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path) -> Path:
         snapshot.vectors.save(tmp / "vectors.faiss")
         np.save(tmp / "owners.npy", snapshot.owners)
         np.save(tmp / "kinds.npy", snapshot.kinds)
-    (tmp / "manifest.json").write_text(json.dumps(snapshot.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    # every data file with its sha256 and size: a host refuses a build that does not match (a half copy,
+    # a flipped byte), so builds can be shared by copying (index.share, or a shared directory)
+    manifest = {**snapshot.manifest, "files": {f.name: file_digest(f) for f in sorted(tmp.iterdir())}}
+    (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     for f in tmp.iterdir():  # durable before it becomes visible
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
     final = builds / name
     tmp.rename(final)
-    pointer_tmp = index_dir / (POINTER + ".tmp")
-    pointer_tmp.write_text(name, encoding="utf-8")
-    with open(pointer_tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(pointer_tmp, index_dir / POINTER)
-    _prune(builds, keep=name)
+    if before_publish is not None:
+        try:
+            before_publish(final)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)  # never served here: every host keeps the build it has
+            raise
+    point_to(index_dir, name)
+    prune_builds(builds, keep=name)
     return final
 
 
-def _prune(builds: Path, keep: str) -> None:
+def point_to(index_dir: Path, name: str) -> None:
+    """Atomically make `builds/<name>` the published build (readers see the old one or the new one)."""
+    index_dir = Path(index_dir)
+    # one temporary file per writer: a build and a sync of another process may flip at the same time
+    pointer_tmp = index_dir / f"{POINTER}.{os.getpid()}-{secrets.token_hex(3)}.tmp"
+    try:
+        pointer_tmp.write_text(name, encoding="utf-8")
+        with open(pointer_tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, index_dir / POINTER)
+    finally:
+        pointer_tmp.unlink(missing_ok=True)
+
+
+def file_digest(path: Path) -> dict:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+            size += len(block)
+    return {"sha256": h.hexdigest(), "size": size}
+
+
+def verify_build(path: Path, manifest: dict) -> None:
+    """Raise IndexError_ unless every file the manifest lists is there with its size and sha256, and no
+    data file is missing from the list. A build written before files were listed is trusted as it is."""
+    files = manifest.get("files")
+    if files is None:
+        return
+    if not isinstance(files, dict):
+        raise IndexError_("インデックスが壊れています（目録） / the build's file list is corrupt")
+    present = {p.name for p in Path(path).iterdir() if p.name != MANIFEST}
+    if present - set(files):
+        raise IndexError_(f"インデックスが壊れています（目録にないファイル）: {', '.join(sorted(present - set(files)))} / "
+                          "files not in the manifest")
+    for name, expected in sorted(files.items()):
+        try:
+            actual = file_digest(Path(path) / name)
+        except FileNotFoundError:
+            raise IndexError_(f"インデックスが壊れています（ファイルがありません）: {name} / missing file in build") from None
+        if actual != {"sha256": expected.get("sha256"), "size": expected.get("size")}:
+            raise IndexError_(f"インデックスが壊れています（コピーの途中か破損で目録と一致しません）: {name} / "
+                              f"{name} does not match the manifest's size and sha256")
+
+
+def prune_builds(builds: Path, keep: str) -> None:
     done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.endswith(".partial")),
                   key=lambda p: p.name)
     for old in done[:-KEEP_BUILDS]:
@@ -157,9 +212,11 @@ def load_snapshot(index_dir: Path) -> Snapshot:
     if path is None:
         raise IndexError_(f"検索インデックスがありません（faqctl build-index を実行してください） / no index in {index_dir}")
     try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexError_(f"インデックスの形式が古いです。build-index をやり直してください / index format {manifest.get('format')}")
+        verify_build(path, manifest)
+        manifest.pop("files", None)
         entries = EntryFile(path / "entries.jsonl")
         with np.load(path / "bm25.npz") as data:
             bq = BM25.from_state({k[2:]: data[k] for k in data.files if k.startswith("q_")})

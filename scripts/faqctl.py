@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from faq.db import db_path_from_env
+from faq.db import DatabaseError
 from faq.formats import FORMATS, read_many, write_entries
 from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry
 from faq.store import FaqStore, NotFound
@@ -23,10 +23,13 @@ from index.config import (
     index_dir_from_env,
     make_embedder,
     search_config_from_env,
+    share_from_env,
 )
 from index.embedders import EmbedderError
 from index.search import Searcher
+from index.share import ShareError
 from index.snapshot import IndexError_
+from scripts.database import DB_OPTION_HELP, database_location
 from scripts.errors import CommandError
 
 
@@ -58,15 +61,14 @@ def _entry_text(e: FaqEntry) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="SQLite file (default: $FAQBOT_DB or var/faqbot.sqlite3)")
+@click.option("--db", "db_path", default=None, help=DB_OPTION_HELP)
 @click.option("--no-index", is_flag=True, help="do not rebuild the search index after a change")
 @click.pass_context
 def cli(ctx, db_path, no_index):
     """FAQの登録・編集・検索を行う職員向けツール / staff tool for the FAQ knowledge base.
 
     変更（import, add, edit, remove, restore, undo）の後は検索インデックスを自動で更新します。"""
-    ctx.obj = Context(db_path or db_path_from_env())
+    ctx.obj = Context(database_location(db_path))
     ctx.obj.rebuild = not no_index
 
 
@@ -311,16 +313,28 @@ def _rebuild(obj, quiet=False) -> None:
         embedder = make_embedder()
     except EmbedderError as exc:
         raise CommandError(f"索引を作れません / cannot build the index: {exc}")
+    try:
+        share = share_from_env(location=obj.db_path)  # several hosts: into the database before it is served
+    except ValueError as exc:
+        raise CommandError(str(exc))
     cache = cache_from_env()
     try:
         # the entries are read again under the build lock: another build may have been running
         with click.progressbar(length=count_texts(obj.store.list()), label="索引を作成中", file=sys.stderr) as bar:
-            report = build_index(obj.store.list, index_dir_from_env(), embedder, cache, progress=bar.update)
+            report = build_index(obj.store.list, index_dir_from_env(), embedder, cache, progress=bar.update,
+                                 share=share)
+    except (ShareError, *DatabaseError) as exc:
+        # the database is down or refused the upload: no host (this one included) changed its index
+        raise CommandError(f"データベースが使えないか版を共有できなかったため、どのサーバーも以前のインデックスのままです / "
+                           f"the database is unavailable or refused the build; every host keeps its index: {exc}")
     finally:
         cache.close()
+        if share is not None:
+            share.close()
     if not quiet:
         click.echo(f"検索インデックスを更新しました: {report.n_entries}件, ベクトル {report.n_vectors}本 "
-                   f"({report.index_kind}), 新規埋め込み {report.embedded}件, {report.seconds:.1f}秒")
+                   f"({report.index_kind}), 新規埋め込み {report.embedded}件, {report.seconds:.1f}秒"
+                   + ("（データベース経由で全サーバーに配布）" if report.shared else ""))
 
 
 @cli.command("build-index")

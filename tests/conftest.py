@@ -1,13 +1,82 @@
 import glob
+import importlib.util
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILES = sorted(glob.glob(str(ROOT / "faq" / "seed" / "*.jsonl")))
+PGMAP_DIR = ROOT / "tests" / "pgmap"
+_pg_session: dict = {}
+
+
+def _load_pgmap():
+    spec = importlib.util.spec_from_file_location("faqbot_pgmap", PGMAP_DIR / "sitecustomize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config):
+    """FAQBOT_TEST_DATABASE_URL set: the PostgreSQL pass. A database of its own for this run (dropped at
+    the end); every SQLite path opened through faq.db, here and in started processes, becomes a
+    schema in it (tests/pgmap/sitecustomize.py)."""
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run in the PostgreSQL pass")
+    config.addinivalue_line("markers", "postgres_only: about the PostgreSQL side itself; only in the PostgreSQL pass")
+    # processes the tests start (`python scripts/faqctl.py`, gunicorn) import this tree's packages, not
+    # those of the checkout installed in the virtualenv
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    admin_url = os.environ.get("FAQBOT_TEST_DATABASE_URL")
+    if not admin_url:
+        return
+    import psycopg
+    parts = urlsplit(admin_url)
+    name = f"{parts.path.strip('/') or 'faqbot'}_{os.getpid()}_{secrets.token_hex(3)}".lower()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    session_url = urlunsplit(parts._replace(path="/" + name))
+    _pg_session.update(admin_url=admin_url, name=name)
+    os.environ["FAQBOT_TEST_PG_SESSION_URL"] = session_url
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PGMAP_DIR), os.environ.get("PYTHONPATH", "")) if p)
+    import faq.db
+    _pg_session["pgmap"] = _load_pgmap()
+    _pg_session["pgmap"].patch(faq.db)
+
+
+def app_database(path) -> str:
+    """What an app's FAQBOT_DB holds for the database at ``path``: the path, or in the PostgreSQL pass the
+    URL of its schema itself (so the URL, not only a path, travels through the app's own code)."""
+    if not _pg_session:
+        return str(path)
+    return _pg_session["pgmap"].url_for(os.environ["FAQBOT_TEST_PG_SESSION_URL"], path)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each pass leaves out the other backend's own tests (deselected and counted in the summary)."""
+    other = "postgres_only" if not _pg_session else "sqlite_only"
+    kept = [i for i in items if i.get_closest_marker(other) is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+def pytest_report_header(config):
+    if _pg_session:
+        return f"PostgreSQL pass: database {_pg_session['name']} (sqlite_only tests deselected)"
+    return "SQLite pass (postgres_only tests deselected)"
+
+
+def pytest_unconfigure(config):
+    if not _pg_session:
+        return
+    import psycopg
+    with psycopg.connect(_pg_session["admin_url"], autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {_pg_session['name']} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from conftest import app_database
+
 from bot.app import create_app
 from bot.console.services import console_services
 from bot.emulator import signed_events as wh
@@ -22,7 +24,7 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def console_config(tmp_path: Path, **overrides) -> dict:
-    config = {"FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),
+    config = {"FAQBOT_DB": app_database(tmp_path / "faqbot.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),
               "FAQBOT_ENV": "development", "LINE_CHANNEL_SECRET": "", "LINE_CHANNEL_ACCESS_TOKEN": "",
               "FAQBOT_USER_HASH_SALT": "", "FAQBOT_EMULATOR": False, "FAQBOT_SECRET_KEY": "",
               "FAQBOT_CONSOLE_INSECURE_COOKIES": True, "FAQBOT_CLOCK": FixedClock(NOW)}
@@ -101,17 +103,11 @@ def insert_exchange(db_path, created_at: str, *, kind: str = "text", decision: s
                     query: str | None = None, feedback: str | None = None, faq_id: str | None = None,
                     reason: str | None = None, parent_id: int | None = None, user_hash: str = "h-test") -> int:
     """One row of bot_exchanges with a chosen time (the bot itself always stamps 'now')."""
-    import sqlite3
-    conn = sqlite3.connect(str(db_path))
-    try:
-        cur = conn.execute(
-            "INSERT INTO bot_exchanges (created_at, user_hash, source_type, kind, query, decision, reason, faq_id, "
-            "feedback, parent_id) VALUES (?, ?, 'user', ?, ?, ?, ?, ?, ?, ?)",
-            [created_at, user_hash, kind, query, decision, reason, faq_id, feedback, parent_id])
-        conn.commit()
-        return cur.lastrowid
-    finally:
-        conn.close()
+    from line_testkit import execute
+    return execute(db_path,
+                   "INSERT INTO bot_exchanges (created_at, user_hash, source_type, kind, query, decision, reason, "
+                   "faq_id, feedback, parent_id) VALUES (?, ?, 'user', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   [created_at, user_hash, kind, query, decision, reason, faq_id, feedback, parent_id])[0][0]
 
 
 def jst_time(day, hour: int = 12, minute: int = 0) -> str:

@@ -7,8 +7,8 @@ in which case it asserts the validator does flag it).
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from bot.emulator.openapi import (
     validate_webhook_body,
 )
 from bot.emulator.stub import StubState
+from faq.db import open_db, table_names
 
 SPEC_DIR = default_spec_dir()
 REPLY_PATH = "/v2/bot/message/reply"
@@ -112,16 +113,34 @@ def quick_items(messages: list[dict]) -> list[dict]:
 
 
 def rows(db_path: Path, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-    conn.row_factory = sqlite3.Row
+    """Rows as dicts, through faq.db (so on PostgreSQL in that test pass)."""
+    db = open_db(db_path)
     try:
-        return [dict(r) for r in conn.execute(sql, params)]
+        return list(db.query(sql, list(params)))
     finally:
-        conn.close()
+        db.conn.close()
+
+
+def execute(db_path: Path, sql: str, params: tuple | list = ()) -> list[tuple]:
+    """One statement through faq.db (committed); the rows it returns (RETURNING), if any."""
+    db = open_db(db_path)
+    try:
+        cur = db.execute(sql, list(params))
+        return [tuple(r) for r in cur.fetchall()] if cur.description else []
+    finally:
+        db.conn.close()
 
 
 def database_bytes(db_path: Path) -> bytes:
-    """The database file plus its WAL (where fresh writes live before a checkpoint)."""
+    """The database file plus its WAL (where fresh writes live before a checkpoint). In the PostgreSQL
+    pass (the server's files are not ours to read): every row of every table, as text."""
+    if os.environ.get("FAQBOT_TEST_PG_SESSION_URL"):
+        db = open_db(db_path)
+        try:
+            return "\n".join(repr(row) for table in sorted(table_names(db))
+                             for row in db.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()).encode()
+        finally:
+            db.conn.close()
     data = b""
     for suffix in ("", "-wal", "-journal"):
         path = Path(str(db_path) + suffix)

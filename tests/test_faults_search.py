@@ -8,8 +8,8 @@ always gets 200 and the resident never gets the system-error apology for a searc
 from __future__ import annotations
 
 import logging
+import re
 import shutil
-import sqlite3
 import uuid
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import requests
 from conftest import seed_database
-from line_testkit import SPEC_DIR, ServerThread
+from line_testkit import SPEC_DIR, ServerThread, rows
 
 from bot.app import create_app
 from bot.emulator import signed_events as wh
@@ -76,13 +76,11 @@ def ask(url: str, stub_state, text: str = QUESTION) -> tuple[dict, str]:
 
 
 def exchange(db: Path, event: dict) -> dict:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        [row] = conn.execute("SELECT * FROM bot_exchanges WHERE event_id = ?", [event["webhookEventId"]]).fetchall()
-        return dict(row)
-    finally:
-        conn.close()
+    [row] = rows(db, "SELECT * FROM bot_exchanges WHERE event_id = ?", (event["webhookEventId"],))
+    return row
+
+
+BUILD_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")
 
 
 def health(url: str) -> dict:
@@ -100,7 +98,9 @@ def answered_from_lexical(url, db, stub_state, caplog, log_words: str) -> str:
 
 def assert_answered_from_lexical(url, db, stub_state, caplog, log_words: str) -> str:
     logged = answered_from_lexical(url, db, stub_state, caplog, log_words)
-    assert health(url) == {"status": "degraded"}  # no paths or exception text without a login
+    body = health(url)
+    assert body["status"] == "degraded" and set(body) <= {"status", "build"}  # no paths or exception text
+    assert BUILD_NAME.match(body.get("build", "x")), body  # the build served, when one is: a name only
     return logged
 
 
@@ -189,9 +189,9 @@ def test_corrupt_build_published_while_running_keeps_the_last_good_index(make_bo
     assert APOLOGY not in text and "罹災証明書" in text
     assert exchange(db, event)["degraded"] == 0  # still the last good index, dense search included
     assert "search index unavailable" in caplog.text
-    assert health(url) == {"status": "ok"}  # still answering from the last good index
+    assert health(url) == {"status": "ok", "build": good.name}  # still answering from the last good index
 
     (index_dir / "CURRENT").write_text(good.name + "\n", encoding="utf-8")  # a good build again
     event, _ = ask(url, stub[1])
     assert exchange(db, event)["degraded"] == 0
-    assert health(url) == {"status": "ok"}
+    assert health(url) == {"status": "ok", "build": good.name}

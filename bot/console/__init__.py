@@ -34,7 +34,7 @@ SESSION_COOKIE_NAME = "faqbot_console"
 
 
 def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
-                    cache_factory: Callable) -> ConsoleServices:
+                    cache_factory: Callable, share_factory: Callable = lambda: None) -> ConsoleServices:
     cfg = app.config
     clock = bot.clock
     database = ConsoleDatabase(cfg["FAQBOT_DB"])
@@ -45,16 +45,18 @@ def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
         throttle=LoginThrottle(database, clock=clock), access_log=AccessLog(database, clock),
         handled=HandledQueries(database, clock),
         rebuilder=IndexRebuilder(bot.settings, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
-                                 cache_factory),
+                                 cache_factory, share_factory),
         bot=bot, hash_gate=HashGate(), drafts=DraftStore(database, clock),
         proposals=ProposalStore(database, FaqDirectory(database.conn).get, clock))
 
 
-def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable) -> None:
+def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable,
+                 share_factory: Callable = lambda: None) -> None:
     """Install the console's services, session cookie settings and blueprints at ``/console``.
-    ``embedder_factory`` / ``cache_factory`` are what index rebuilds after an edit use."""
+    ``embedder_factory`` / ``cache_factory`` / ``share_factory`` are what index rebuilds after an edit use
+    (the last one: where a build is shared with the other hosts, or None)."""
     from bot.console.views import console_blueprint, install_error_pages
-    services = create_services(app, bot, embedder_factory, cache_factory)
+    services = create_services(app, bot, embedder_factory, cache_factory, share_factory)
     app.extensions[EXTENSION_KEY] = services
     cfg = app.config
     if is_production(cfg) and not cfg["FAQBOT_SECRET_KEY"]:  # never generated into the database

@@ -1,7 +1,8 @@
 """Rebuilding the search index after a console edit, in a background thread.
 
 Like ``faqctl build-index``: the active FAQ goes through ``index.build.build_index`` (only changed text
-is embedded) and the new build is published atomically; the bot's Searcher picks it up on its next query.
+is embedded) and the new build is published atomically (with several hosts, through the database first);
+the bot's Searcher picks it up on its next query, other hosts' Searchers at their next sync.
 One build at a time per process; an edit arriving during a build triggers one more build afterwards.
 The state is kept in the settings (:mod:`bot.settings`) so that every worker can show it.
 """
@@ -29,12 +30,13 @@ class BuildStatus:
 
 class IndexRebuilder:
     def __init__(self, settings: SettingsStore, faq_db: str | Path, index_dir: str | Path,
-                 embedder_factory: Callable, cache_factory: Callable):
+                 embedder_factory: Callable, cache_factory: Callable, share_factory: Callable = lambda: None):
         self.settings = settings
-        self.faq_db = Path(faq_db)
+        self.faq_db = faq_db  # a SQLite path or a PostgreSQL URL
         self.index_dir = Path(index_dir)
         self.embedder_factory = embedder_factory
         self.cache_factory = cache_factory
+        self.share_factory = share_factory  # several hosts: the build goes to the database before it is served
         self._lock = threading.Lock()
         self._again = False
         self._thread: threading.Thread | None = None
@@ -97,10 +99,12 @@ class IndexRebuilder:
                 return store.list()
             finally:
                 store.close()
-        cache = self.cache_factory()
+        cache, share = self.cache_factory(), self.share_factory()
         try:
             if self._embedder is None:
                 self._embedder = self.embedder_factory()
-            return build_index(entries, self.index_dir, self._embedder, cache)
+            return build_index(entries, self.index_dir, self._embedder, cache, share=share)
         finally:
             cache.close()
+            if share is not None:
+                share.close()

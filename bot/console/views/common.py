@@ -68,6 +68,8 @@ class SearchHealth:
     degraded: bool
     problem: str | None
     recent_degraded: int
+    build: str | None = None          # the build this server answers from (each host may differ for seconds)
+    kept_old: str | None = None       # why a newer build was refused or not fetched (the old one still serves)
 
 
 def current_search_health(window_minutes: int = 60) -> SearchHealth | None:
@@ -75,7 +77,9 @@ def current_search_health(window_minutes: int = 60) -> SearchHealth | None:
     try:
         health = searcher().health()
         recent = services().bot.exchanges.degraded_since(clock().iso_ago(timedelta(minutes=window_minutes)))
-        return SearchHealth(health.degraded, health.problem if health.degraded else None, recent)
+        kept_old = health.sync_problem or (health.problem if not health.degraded else None)
+        return SearchHealth(health.degraded, health.problem if health.degraded else None, recent,
+                            build=health.build, kept_old=kept_old)
     except Exception:  # noqa: BLE001
         log.exception("could not read the search health for the console header")
         return None
