@@ -30,10 +30,12 @@ from bot.disaster_support import build_disaster_support
 from bot.faq_directory import FaqDirectory
 from bot.language.chat import ChatLanguages
 from bot.language.memory import LanguageMemory
+from bot.line.answering import QUEUE, AnswerWorkers, choose_mode
 from bot.line.claims import EventClaims
 from bot.line.client import LineSender
 from bot.line.handler import EventHandler
 from bot.line.identity import UserHasher
+from bot.line.queue import EventQueue, dialect
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.richmenu.switch import follow_disaster_mode
@@ -76,7 +78,14 @@ def create_app(config: dict | None = None, *, default_env: str = "development", 
     parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"]) if app.config["LINE_CHANNEL_SECRET"] else None
     if parser is None:
         log.warning("LINE_CHANNEL_SECRET is not set: /callback refuses every request (503)")
-    init_webhook(app, services.events, parser)
+    init_webhook(app, services.events, parser, services.answer_workers)
+    if services.answer_workers is not None:
+        log.info("answering mode: queue (%d answering thread(s) per process; FAQBOT_ANSWER_MODE=inline "
+                 "answers inside the webhook request)", services.answer_workers.threads)
+        services.answer_workers.ensure_running()
+    else:
+        log.info("answering mode: inline (in the webhook request; FAQBOT_ANSWER_MODE=queue stores events "
+                 "for answering threads)")
     init_console(app, services, make_embedder, cache_from_env)
 
     @app.errorhandler(413)
@@ -159,5 +168,9 @@ def build_services(cfg) -> BotServices:
                                          smalltalk=smalltalk, help_contact=cfg.get("FAQBOT_MULTILINGUAL_HELP", ""),
                                          default_hours=DEFAULT_DESK_HOURS,
                                          support=services.support)
-    services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
+    claims = EventClaims(database)
+    services.events = EventHandler(services.conversation, claims, exchanges, sender)
+    if choose_mode(cfg.get("FAQBOT_ANSWER_MODE") or "", dialect(database.conn())) == QUEUE:
+        services.answer_workers = AnswerWorkers(EventQueue(database, claims, clock), services.events,
+                                                int(cfg.get("FAQBOT_ANSWER_THREADS", 1)))
     return services

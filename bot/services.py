@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # types only: the services are built in bot.app
     from bot.desk.tickets import TicketStore
     from bot.disaster import DisasterModes
     from bot.disaster_support import DisasterSupport
+    from bot.line.answering import AnswerWorkers
     from bot.line.client import LineSender
     from bot.line.handler import EventHandler
     from bot.records.exchanges import ExchangeLog
@@ -40,6 +41,7 @@ class BotServices:
     conversation: Conversation
     events: EventHandler
     support: DisasterSupport | None = None   # the support navigator and shelters
+    answer_workers: AnswerWorkers | None = None  # queue mode (FAQBOT_ANSWER_MODE): the answering threads
 
 
 def bot_services(app) -> BotServices:
