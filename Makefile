@@ -18,11 +18,13 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) scripts/run_local.py
 
-# chromium, chromium-driver, fonts-ipafont-gothic and faketime are installed first when missing
-# (root or passwordless sudo); otherwise the suite does not start.
+# chromium, chromium-driver, fonts-ipafont-gothic, faketime and postgresql are installed first when
+# missing (root or passwordless sudo); otherwise the suite does not start. The suite runs twice: on
+# SQLite, then on a throwaway PostgreSQL cluster (tests about the SQLite file itself are left out).
 test: $(VENV)/.installed
 	scripts/test-prerequisites.sh
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q
+	OMP_NUM_THREADS=1 scripts/test-postgres.sh $(PY) -m pytest -q -m "not sqlite_only"
 
 clean:
 	rm -rf $(VENV) var

@@ -35,7 +35,7 @@ from bot.line.claims import EventClaims
 from bot.line.client import LineSender
 from bot.line.handler import EventHandler
 from bot.line.identity import UserHasher
-from bot.line.queue import EventQueue, dialect
+from bot.line.queue import EventQueue
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.richmenu.switch import follow_disaster_mode
@@ -44,6 +44,7 @@ from bot.settings import SettingsStore
 from bot.startup import prepare_in_background, require_knowledge_base
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
+from faq.db import dialect
 from faq.store import FaqStore
 from index.config import cache_from_env, make_embedder, search_config_from_env
 from index.prepare import prepare_knowledge_base

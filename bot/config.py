@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from faq.db import PROJECT_ROOT, db_path_from_env
+from faq.db import PROJECT_ROOT, database_from_env
 
 DEFAULT_LINE_API_ENDPOINT = "https://api.line.me"
 DEFAULT_RETENTION_DAYS = 365
@@ -77,6 +77,13 @@ def _choice_setting(environ, name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+def _database_setting(environ) -> str:
+    try:
+        return str(database_from_env(environ))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def config_from_env(environ=os.environ, default_env: str = "development") -> dict:
     """``default_env`` applies when FAQBOT_ENV is unset: ``wsgi.py`` (the production entry point) passes
     "production", the local tools keep "development"."""
@@ -85,7 +92,8 @@ def config_from_env(environ=os.environ, default_env: str = "development") -> dic
     )
     return {
         "FAQBOT_ENV": _env_setting(environ, default_env),
-        "FAQBOT_DB": str(db_path_from_env(environ)),
+        # the PostgreSQL URL when FAQBOT_DATABASE_URL is set, else the SQLite file's path
+        "FAQBOT_DB": _database_setting(environ),
         "FAQBOT_INDEX_DIR": str(index_dir_from_env(environ)),
         "LINE_CHANNEL_SECRET": environ.get("LINE_CHANNEL_SECRET", ""),
         "LINE_CHANNEL_ACCESS_TOKEN": environ.get("LINE_CHANNEL_ACCESS_TOKEN", ""),

@@ -57,7 +57,8 @@ class SettingsStore:
     def generated_secret(self, key: str) -> str:
         """A random secret created once and shared by all workers; for development, where no
         secret is configured."""
-        self.conn().execute("INSERT OR IGNORE INTO bot_settings (key, value, updated_at) VALUES (?, ?, ?)",
+        self.conn().execute("INSERT INTO bot_settings (key, value, updated_at) VALUES (?, ?, ?) "
+                            "ON CONFLICT (key) DO NOTHING",
                             [key, secrets.token_hex(32), self.clock.now_iso()])
         return self.get(key)
 

@@ -1,4 +1,4 @@
-"""The bot's tables in the shared SQLite database (component "bot") and per-thread connections.
+"""The bot's tables in the shared database (component "bot") and per-thread connections.
 
 One owner per table: every table has exactly one module that writes it and answers questions
 about it, and other code goes through that module's methods, never its own SQL:
@@ -20,19 +20,17 @@ read-only for statistics.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
-import sqlite_utils
-
-from faq.db import Migration, migrate, open_db
+from faq.db import Database, Migration, OperationalError, migrate, open_db, table_names
+from faq.postgres import is_url
 
 COMPONENT = "bot"
 
 
-def _create_v1(db: sqlite_utils.Database) -> None:
+def _create_v1(db: Database) -> None:
     db.execute("CREATE TABLE bot_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     # Idempotency: one row per webhookEventId (state processing -> done).
     db.execute("""CREATE TABLE bot_processed_events (
@@ -82,7 +80,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX bot_handoff_requests_created ON bot_handoff_requests(created_at)")
 
 
-def _create_v2(db: sqlite_utils.Database) -> None:
+def _create_v2(db: Database) -> None:
     # Handoff tickets: the human desk. line_user_id is the only place the raw LINE user id is kept
     # (needed to push staff replies); everything else is keyed by the pseudonym.
     db.execute("""CREATE TABLE bot_tickets (
@@ -127,30 +125,28 @@ def _create_v2(db: sqlite_utils.Database) -> None:
         updated_at TEXT NOT NULL)""")
 
 
-def _tables(db: sqlite_utils.Database) -> set[str]:
-    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
-
-
-def _create_v3(db: sqlite_utils.Database) -> None:
+def _create_v3(db: Database) -> None:
     """One settings table: ``bot_settings`` gains ``updated_at`` and takes over the rows of the FAQ
     database's ``settings`` (disaster mode) and of ``console_settings`` (session key, index-build
     status), which are dropped; the never-read ``bot_handoff_requests`` goes too. Fresh databases
     never create the old tables (their migrations no longer do), hence the guards."""
     db.execute("ALTER TABLE bot_settings ADD COLUMN updated_at TEXT NOT NULL DEFAULT ''")
-    tables = _tables(db)
+    tables = table_names(db)
     if "settings" in tables:
-        db.execute("INSERT OR REPLACE INTO bot_settings (key, value, updated_at) "
-                   "SELECT key, value, updated_at FROM settings")
+        db.execute("INSERT INTO bot_settings (key, value, updated_at) "
+                   "SELECT key, value, updated_at FROM settings WHERE true ON CONFLICT (key) DO UPDATE "
+                   "SET value = excluded.value, updated_at = excluded.updated_at")
         db.execute("DROP TABLE settings")
     if "console_settings" in tables:
-        db.execute("INSERT OR REPLACE INTO bot_settings (key, value, updated_at) "
-                   "SELECT key, value, '' FROM console_settings")
+        db.execute("INSERT INTO bot_settings (key, value, updated_at) "
+                   "SELECT key, value, '' FROM console_settings WHERE true ON CONFLICT (key) DO UPDATE "
+                   "SET value = excluded.value, updated_at = excluded.updated_at")
         db.execute("DROP TABLE console_settings")
     if "bot_handoff_requests" in tables:
         db.execute("DROP TABLE bot_handoff_requests")
 
 
-def _create_v4(db: sqlite_utils.Database) -> None:
+def _create_v4(db: Database) -> None:
     """The answer queue (FAQBOT_ANSWER_MODE=queue): webhook events stored by /callback and answered by
     workers. ``payload`` is the raw event (unmasked text, LINE user id) and is cleared once the event is
     done or failed; times are Unix seconds like the claims' lease."""
@@ -181,16 +177,16 @@ class ComponentDatabase:
     MIGRATIONS: list[Migration] = []
 
     def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
+        self.path = path if is_url(path) else Path(path)  # a SQLite file or a PostgreSQL URL
         self._local = threading.local()
         try:
             migrate(self.conn(), self.COMPONENT, self.MIGRATIONS)
-        except sqlite3.OperationalError:
+        except OperationalError:
             # Several gunicorn workers starting on a new database: another one migrated first.
             time.sleep(0.2)
             migrate(self.conn(), self.COMPONENT, self.MIGRATIONS)
 
-    def conn(self) -> sqlite_utils.Database:
+    def conn(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
             db = open_db(self.path)

@@ -1,29 +1,55 @@
-"""Opening the SQLite database and migrating each component's schema forward."""
+"""Opening the database (SQLite file or PostgreSQL URL) and migrating each component's schema forward.
+
+Every statement goes through ``db.execute(sql, params)`` in the portable subset of SQL both backends
+speak (see docs/ARCHITECTURE.md, "Storage"); :func:`transaction` is the one way to group writes.
+"""
 from __future__ import annotations
 
 import os
 import sqlite3
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Union
 
+import psycopg
 import sqlite_utils
 
+from faq.postgres import PgDatabase, is_url, masked
 from faq.private import private_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "var/faqbot.sqlite3"
 
-Migration = Callable[[sqlite_utils.Database], None]
+Database = Union[sqlite_utils.Database, PgDatabase]
+Migration = Callable[[Any], None]
+
+# Catch these, never a driver's own classes: each covers both backends.
+IntegrityError = (sqlite3.IntegrityError, psycopg.IntegrityError)
+OperationalError = (sqlite3.OperationalError, psycopg.OperationalError)
+DatabaseError = (sqlite3.Error, psycopg.Error)
 
 
-def db_path_from_env(environ=os.environ) -> Path:
+def database_from_env(environ=os.environ) -> str | Path:
+    """``FAQBOT_DATABASE_URL`` (PostgreSQL) when set, else the SQLite file ``FAQBOT_DB`` (absolute)."""
+    url = (environ.get("FAQBOT_DATABASE_URL") or "").strip()
+    if url:
+        if not is_url(url):
+            raise ValueError(
+                "FAQBOT_DATABASE_URL は postgresql:// で始まる URL にしてください / "
+                f"FAQBOT_DATABASE_URL must be a postgresql:// or postgres:// URL: {masked(url)}")
+        return url
     path = Path(environ.get("FAQBOT_DB") or DEFAULT_DB)
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
+def open_db(location: str | os.PathLike) -> Database:
+    """A PostgreSQL database for a ``postgresql://`` URL, else the SQLite file at ``location``."""
+    if is_url(location):
+        return PgDatabase(location)
+    return _open_sqlite(Path(location))
+
+
+def _open_sqlite(path: Path) -> Database:
     """A connection in WAL mode that waits for writers instead of failing at once."""
-    path = Path(path)
     conn = None
     try:
         private_file(path)  # 0600 (and 0700 for directories it creates): password hashes, LINE ids
@@ -41,17 +67,26 @@ def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-def migrate(db: sqlite_utils.Database, component: str, migrations: list[Migration]) -> int:
+def dialect(db: Database) -> str:
+    """``"sqlite"`` or ``"postgresql"``."""
+    return "postgresql" if isinstance(db, PgDatabase) else "sqlite"
+
+
+def table_names(db: Database) -> set[str]:
+    if isinstance(db, PgDatabase):
+        return db.table_names()
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+
+
+def migrate(db: Database, component: str, migrations: list[Migration]) -> int:
     """Apply the component's migrations that have not run yet; returns the version.
     Version check and migrations share one write transaction, so two workers starting on a fresh
     database cannot both migrate."""
     # Fast path without a write lock: stores are opened on every postback, and are usually current.
-    try:
+    if "schema_versions" in table_names(db):
         row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
         if row and row[0] == len(migrations):
             return row[0]
-    except sqlite3.OperationalError:  # no schema_versions table yet
-        pass
     with transaction(db):
         db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
         row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
@@ -69,18 +104,26 @@ def migrate(db: sqlite_utils.Database, component: str, migrations: list[Migratio
 
 
 class transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
+    """One write transaction, rolled back on any error: SQLite ``BEGIN IMMEDIATE``; PostgreSQL
+    ``BEGIN`` + the writers' advisory lock (nested inside another: a savepoint). Either way writers
+    are serialised, so a transaction that reads, decides and writes sees no other writer in between.
 
     Writes inside use plain SQL: sqlite-utils' own write helpers commit on
     their own, which would break an all-or-nothing import."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: Database):
         self.db = db
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        if isinstance(self.db, PgDatabase):
+            self.db.begin()
+        else:
+            self.db.execute("BEGIN IMMEDIATE")
         return self.db
 
     def __exit__(self, exc_type, exc, tb):
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if isinstance(self.db, PgDatabase):
+            self.db.end(commit=exc_type is None)
+        else:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
         return False

@@ -1,19 +1,17 @@
-"""The FAQ knowledge base in SQLite: entries, their edit history, and undo."""
+"""The FAQ knowledge base in the database: entries, their edit history, and undo."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import sqlite_utils
-
 from .clock import SYSTEM_CLOCK, Clock
-from .db import migrate, open_db, transaction
+from .db import Database, migrate, open_db, transaction
 from .model import CATEGORIES, FaqEntry
 from .validate import Problem, ValidationError, validate_record
 
 
-def _create_v1(db: sqlite_utils.Database) -> None:
+def _create_v1(db: Database) -> None:
     db.execute("""CREATE TABLE faq_entries (
         id TEXT PRIMARY KEY,
         category TEXT NOT NULL,
@@ -41,7 +39,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     # rows to bot_settings and drops it.)
 
 
-def _add_translations_v2(db: sqlite_utils.Database) -> None:
+def _add_translations_v2(db: Database) -> None:
     # {"en": {"question", "answer", "checked"}, ...}; '{}' for an untranslated entry
     db.execute("ALTER TABLE faq_entries ADD COLUMN translations TEXT NOT NULL DEFAULT '{}'")
 
@@ -97,7 +95,7 @@ def _same_content(a: FaqEntry, b: FaqEntry) -> bool:
 class FaqStore:
     """Python API behind `faqctl`; every write is one transaction with a history row."""
 
-    def __init__(self, db: sqlite_utils.Database, clock: Clock = SYSTEM_CLOCK):
+    def __init__(self, db: Database, clock: Clock = SYSTEM_CLOCK):
         self.db = db
         self.clock = clock
         migrate(db, "faq", MIGRATIONS)
@@ -171,10 +169,9 @@ class FaqStore:
                 [after.id, after.category, after.question, json.dumps(after.alt_questions, ensure_ascii=False),
                  after.answer, after.url, after.department, json.dumps(after.tags, ensure_ascii=False),
                  int(after.active), json.dumps(after.to_record()["translations"], ensure_ascii=False), at, actor])
-        cur = self.db.execute(
-            "INSERT INTO faq_history (entry_id, action, actor, at, before, after) VALUES (?,?,?,?,?,?)",
-            [entry_id, action, actor, at, _entry_json(before), _entry_json(after)])
-        return cur.lastrowid
+        return self.db.execute(
+            "INSERT INTO faq_history (entry_id, action, actor, at, before, after) VALUES (?,?,?,?,?,?) RETURNING id",
+            [entry_id, action, actor, at, _entry_json(before), _entry_json(after)]).fetchall()[0][0]
 
     def _validated(self, entry: FaqEntry) -> FaqEntry:
         problems: list[Problem] = []

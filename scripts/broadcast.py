@@ -14,7 +14,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import sqlite3
 import sys
 
 import click
@@ -29,6 +28,7 @@ from bot.records.broadcasts import (
     request_body,
 )
 from bot.storage import BotDatabase
+from faq.db import DatabaseError
 from scripts.errors import CommandError
 
 
@@ -64,7 +64,7 @@ def main(text, file, dry_run, yes, by, retry_id, list_only):
     staff = by or os.environ.get("FAQBOT_STAFF") or getpass.getuser() or "staff"
     try:
         database = BotDatabase(config["FAQBOT_DB"])
-    except (sqlite3.Error, RuntimeError, OSError) as exc:
+    except (*DatabaseError, RuntimeError, OSError) as exc:
         raise CommandError(f"データベースを開けません: {exc}")
     sender = LineSender(config["LINE_API_ENDPOINT"], config["LINE_CHANNEL_ACCESS_TOKEN"])
     broadcaster = Broadcaster(database, sender)

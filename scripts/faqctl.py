@@ -12,7 +12,6 @@ import sys
 
 import click
 
-from faq.db import db_path_from_env
 from faq.formats import FORMATS, read_many, write_entries
 from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry
 from faq.store import FaqStore, NotFound
@@ -27,6 +26,7 @@ from index.config import (
 from index.embedders import EmbedderError
 from index.search import Searcher
 from index.snapshot import IndexError_
+from scripts.database import DB_OPTION_HELP, database_location
 from scripts.errors import CommandError
 
 
@@ -58,15 +58,14 @@ def _entry_text(e: FaqEntry) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="SQLite file (default: $FAQBOT_DB or var/faqbot.sqlite3)")
+@click.option("--db", "db_path", default=None, help=DB_OPTION_HELP)
 @click.option("--no-index", is_flag=True, help="do not rebuild the search index after a change")
 @click.pass_context
 def cli(ctx, db_path, no_index):
     """FAQの登録・編集・検索を行う職員向けツール / staff tool for the FAQ knowledge base.
 
     変更（import, add, edit, remove, restore, undo）の後は検索インデックスを自動で更新します。"""
-    ctx.obj = Context(db_path or db_path_from_env())
+    ctx.obj = Context(database_location(db_path))
     ctx.obj.rebuild = not no_index
 
 

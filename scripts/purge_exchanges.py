@@ -8,7 +8,6 @@ Examples:
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 
 import click
@@ -16,6 +15,7 @@ import click
 from bot.config import ConfigError, config_from_env
 from bot.records.retention import purge
 from bot.storage import BotDatabase
+from faq.db import DatabaseError
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,7 +34,7 @@ def main(days: int | None, dry_run: bool) -> None:
         db = BotDatabase(config["FAQBOT_DB"])
         report = purge(db, days, dry_run=dry_run)
         db.close()
-    except (sqlite3.Error, RuntimeError, OSError) as exc:
+    except (*DatabaseError, RuntimeError, OSError) as exc:
         raise click.ClickException(f"データベースの処理に失敗しました: {exc}") from exc
     verb = "削除対象" if dry_run else "削除しました"
     click.echo(f"{days} 日より古い記録（{report.cutoff} より前）: {verb}")

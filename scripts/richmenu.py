@@ -22,9 +22,9 @@ from bot.richmenu.switch import api_from_env
 
 def _disaster_active() -> bool:
     from bot.disaster import DisasterModes
-    from faq.db import db_path_from_env
+    from faq.db import database_from_env
     try:
-        return DisasterModes.open(db_path_from_env()).current().active
+        return DisasterModes.open(database_from_env()).current().active
     except Exception:  # noqa: BLE001 - no database yet: the normal menu
         return False
 

@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from faq.db import db_path_from_env
+from faq.db import database_from_env
 from index.config import index_dir_from_env
 from index.prepare import prepare_knowledge_base
 
@@ -25,7 +25,7 @@ _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 def prepare() -> None:
     """Seed FAQ into an empty database, then bring the index up to date (only changed text is embedded)."""
     click.echo("FAQと検索インデックスを準備しています… / preparing the FAQ and the search index ...", err=True)
-    report = prepare_knowledge_base(db_path_from_env(), index_dir_from_env(), refresh=True)
+    report = prepare_knowledge_base(database_from_env(), index_dir_from_env(), refresh=True)
     if report.seeded:
         click.echo(f"初期FAQを読み込みました: {report.seeded}件", err=True)
     click.echo(f"検索インデックス: {report.entries}件（新規埋め込み {report.embedded}件, {report.seconds:.1f}秒）", err=True)

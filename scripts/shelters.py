@@ -26,11 +26,11 @@ from bot.disaster_storage import DisasterDatabase
 from bot.shelters.csv_import import ShelterImportError, read_file
 from bot.shelters.model import CLOSED, FULL, OPEN, STATUS_LABELS
 from bot.shelters.store import ShelterStore
-from faq.db import db_path_from_env
+from scripts.database import database_location
 
 
 def _store() -> ShelterStore:
-    return ShelterStore(DisasterDatabase(db_path_from_env()))
+    return ShelterStore(DisasterDatabase(database_location()))
 
 
 def _staff(by: str | None) -> str:

@@ -10,7 +10,7 @@ import click
 
 from bot.console.database import ConsoleDatabase
 from bot.console.staff import MIN_PASSWORD_CHARS, StaffError, StaffStore
-from faq.db import db_path_from_env
+from scripts.database import DB_OPTION_HELP, database_location
 from scripts.errors import CommandError
 
 
@@ -25,14 +25,13 @@ def _password(password_stdin: bool) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
-              help="SQLite file (default: $FAQBOT_DB or var/faqbot.sqlite3)")
+@click.option("--db", "db_path", default=None, help=DB_OPTION_HELP)
 @click.pass_context
 def cli(ctx, db_path):
     """職員画面のアカウントを管理します / manage staff accounts of the web console.
 
     パスワードは scrypt でハッシュ化して保存します（平文では保存しません）。"""
-    ctx.obj = StaffStore(ConsoleDatabase(db_path or db_path_from_env()))
+    ctx.obj = StaffStore(ConsoleDatabase(database_location(db_path)))
 
 
 @cli.command()

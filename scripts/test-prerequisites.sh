@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Run by `make test` before the suite: the system tools the tests use (Debian packages).
+# Run by `make test` before the suite: the system tools the tests use (Debian packages), PostgreSQL's
+# server among them (scripts/test-postgres.sh starts a throwaway cluster for the second pass).
 # Missing ones are installed when this user can (root, or sudo without a password); otherwise the
 # script stops, before any test runs, with one line saying what to install.
 #
 # The paths can be pointed elsewhere (the script's own tests do): FAQBOT_TEST_CHROMIUM,
-# FAQBOT_TEST_CHROMEDRIVER, FAQBOT_TEST_FONT, FAQBOT_TEST_FAKETIME; FAQBOT_TEST_INSTALLER replaces
+# FAQBOT_TEST_CHROMEDRIVER, FAQBOT_TEST_FONT, FAQBOT_TEST_FAKETIME, FAQBOT_TEST_INITDB (PostgreSQL's
+# initdb; by default any /usr/lib/postgresql/*/bin/initdb); FAQBOT_TEST_INSTALLER replaces
 # the apt-get command ("" = cannot install).
 set -uo pipefail
 
@@ -12,6 +14,7 @@ CHROMIUM=${FAQBOT_TEST_CHROMIUM:-/usr/bin/chromium}
 CHROMEDRIVER=${FAQBOT_TEST_CHROMEDRIVER:-/usr/bin/chromedriver}
 FONT=${FAQBOT_TEST_FONT:-/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf}
 FAKETIME=${FAQBOT_TEST_FAKETIME:-faketime}
+INITDB=${FAQBOT_TEST_INITDB:-}
 
 missing_packages() {
   local out=()
@@ -19,6 +22,11 @@ missing_packages() {
   [ -x "$CHROMEDRIVER" ] || out+=(chromium-driver)
   [ -f "$FONT" ] || out+=(fonts-ipafont-gothic)
   command -v "$FAKETIME" >/dev/null 2>&1 || out+=(faketime)
+  if [ -n "$INITDB" ]; then
+    [ -x "$INITDB" ] || out+=(postgresql)
+  else
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || out+=(postgresql)
+  fi
   echo "${out[*]:-}"
 }
 

@@ -1,13 +1,71 @@
 import glob
+import importlib.util
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILES = sorted(glob.glob(str(ROOT / "faq" / "seed" / "*.jsonl")))
+PGMAP_DIR = ROOT / "tests" / "pgmap"
+_pg_session: dict = {}
+
+
+def _load_pgmap():
+    spec = importlib.util.spec_from_file_location("faqbot_pgmap", PGMAP_DIR / "sitecustomize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config):
+    """FAQBOT_TEST_DATABASE_URL set: the PostgreSQL pass. A database of its own for this run (dropped at
+    the end); every SQLite path opened through faq.db, here and in started processes, becomes a
+    schema in it (tests/pgmap/sitecustomize.py)."""
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run in the PostgreSQL pass")
+    admin_url = os.environ.get("FAQBOT_TEST_DATABASE_URL")
+    if not admin_url:
+        return
+    import psycopg
+    parts = urlsplit(admin_url)
+    name = f"{parts.path.strip('/') or 'faqbot'}_{os.getpid()}_{secrets.token_hex(3)}".lower()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    session_url = urlunsplit(parts._replace(path="/" + name))
+    _pg_session.update(admin_url=admin_url, name=name)
+    os.environ["FAQBOT_TEST_PG_SESSION_URL"] = session_url
+    # PostgreSQL's default answering mode is the queue; the suite's webhook tests read the answer when
+    # /callback returns, so they keep the inline mode here (the queue tests set FAQBOT_ANSWER_MODE).
+    os.environ.setdefault("FAQBOT_ANSWER_MODE", "inline")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PGMAP_DIR), os.environ.get("PYTHONPATH", "")) if p)
+    import faq.db
+    _load_pgmap().patch(faq.db)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not _pg_session:
+        return
+    kept = [i for i in items if i.get_closest_marker("sqlite_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+def pytest_report_header(config):
+    if _pg_session:
+        return f"PostgreSQL pass: database {_pg_session['name']} (sqlite_only tests deselected)"
+
+
+def pytest_unconfigure(config):
+    if not _pg_session:
+        return
+    import psycopg
+    with psycopg.connect(_pg_session["admin_url"], autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {_pg_session['name']} WITH (FORCE)")
 
 
 @pytest.fixture

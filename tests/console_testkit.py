@@ -101,17 +101,11 @@ def insert_exchange(db_path, created_at: str, *, kind: str = "text", decision: s
                     query: str | None = None, feedback: str | None = None, faq_id: str | None = None,
                     reason: str | None = None, parent_id: int | None = None, user_hash: str = "h-test") -> int:
     """One row of bot_exchanges with a chosen time (the bot itself always stamps 'now')."""
-    import sqlite3
-    conn = sqlite3.connect(str(db_path))
-    try:
-        cur = conn.execute(
-            "INSERT INTO bot_exchanges (created_at, user_hash, source_type, kind, query, decision, reason, faq_id, "
-            "feedback, parent_id) VALUES (?, ?, 'user', ?, ?, ?, ?, ?, ?, ?)",
-            [created_at, user_hash, kind, query, decision, reason, faq_id, feedback, parent_id])
-        conn.commit()
-        return cur.lastrowid
-    finally:
-        conn.close()
+    from line_testkit import execute
+    return execute(db_path,
+                   "INSERT INTO bot_exchanges (created_at, user_hash, source_type, kind, query, decision, reason, "
+                   "faq_id, feedback, parent_id) VALUES (?, ?, 'user', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   [created_at, user_hash, kind, query, decision, reason, faq_id, feedback, parent_id])[0][0]
 
 
 def jst_time(day, hour: int = 12, minute: int = 0) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from bot.emulator.openapi import (
     validate_webhook_body,
 )
 from bot.emulator.stub import StubState
+from faq.db import open_db
 
 SPEC_DIR = default_spec_dir()
 REPLY_PATH = "/v2/bot/message/reply"
@@ -112,12 +112,22 @@ def quick_items(messages: list[dict]) -> list[dict]:
 
 
 def rows(db_path: Path, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-    conn.row_factory = sqlite3.Row
+    """Rows as dicts, through faq.db (so on PostgreSQL in that test pass)."""
+    db = open_db(db_path)
     try:
-        return [dict(r) for r in conn.execute(sql, params)]
+        return list(db.query(sql, list(params)))
     finally:
-        conn.close()
+        db.conn.close()
+
+
+def execute(db_path: Path, sql: str, params: tuple | list = ()) -> list[tuple]:
+    """One statement through faq.db (committed); the rows it returns (RETURNING), if any."""
+    db = open_db(db_path)
+    try:
+        cur = db.execute(sql, list(params))
+        return [tuple(r) for r in cur.fetchall()] if cur.description else []
+    finally:
+        db.conn.close()
 
 
 def database_bytes(db_path: Path) -> bytes:

@@ -20,6 +20,7 @@ from bot.line.answering import INLINE, QUEUE, choose_mode
 from bot.line.queue import DONE, FAILED, LEASE_SECONDS, MAX_ATTEMPTS, QUEUED
 from bot.records.retention import purge
 from bot.services import bot_services
+from faq.db import dialect
 from faq.text import japanese_punctuation as shown
 
 RISAI_QUESTION = "罹災証明書はどうやって申請しますか？"
@@ -267,9 +268,18 @@ def test_the_mode_defaults_to_the_database_and_can_be_set():
         config_from_env({"FAQBOT_ANSWER_THREADS": "-1"})
 
 
-def test_an_sqlite_bot_answers_inline_by_default_and_says_so(tmp_path, caplog):
+def test_the_default_mode_follows_the_database_and_is_logged(tmp_path, caplog):
     caplog.set_level("INFO")
     app = create_app({"FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),
-                      "FAQBOT_ENV": "development", "LINE_CHANNEL_SECRET": "", "FAQBOT_USER_HASH_SALT": ""})
-    assert bot_services(app).answer_workers is None
-    assert "answering mode: inline" in caplog.text
+                      "FAQBOT_ENV": "development", "LINE_CHANNEL_SECRET": "", "FAQBOT_USER_HASH_SALT": "",
+                      "FAQBOT_ANSWER_MODE": ""})
+    services = bot_services(app)
+    backend = dialect(services.database.conn())
+    try:
+        if backend == "sqlite":
+            assert services.answer_workers is None and "answering mode: inline" in caplog.text
+        else:
+            assert services.answer_workers.threads == 1 and "answering mode: queue" in caplog.text
+    finally:
+        if services.answer_workers is not None:
+            services.answer_workers.stop()

@@ -417,11 +417,11 @@ def test_a_redelivery_after_a_crash_is_pushed_when_the_reply_token_is_spent(clie
                                                                               stub_rejects_nothing, user):
     """A worker killed mid-answer leaves a stale claim; LINE redelivers the event later, when its reply
     token no longer works. The answer is pushed instead, once, however often the event comes again."""
-    import sqlite3
+    from line_testkit import execute
     event = wh.text_event(wh.user_source(user), RISAI_QUESTION, redelivery=True)
-    with sqlite3.connect(bot_db) as conn:  # claimed long ago by a worker that died
-        conn.execute("INSERT INTO bot_processed_events (event_id, state, claimed_at) VALUES (?, 'processing', 0)",
-                     [event["webhookEventId"]])
+    # claimed long ago by a worker that died
+    execute(bot_db, "INSERT INTO bot_processed_events (event_id, state, claimed_at) VALUES (?, 'processing', 0)",
+            [event["webhookEventId"]])
     client.stub.register_reply_token(event["replyToken"], user)
     requests.post(f"{stub[0].url}/v2/bot/message/reply", timeout=5,  # the token is no longer valid
                   headers={"Authorization": "Bearer x"},

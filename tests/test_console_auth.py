@@ -3,7 +3,6 @@ security headers, and that no console page (and no resident data) is reachable w
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from console_testkit import (
     open_ticket,
     services,
 )
-from line_testkit import database_bytes, rows
+from line_testkit import database_bytes, execute, rows
 
 from bot.config import ConfigError
 from bot.console.staff import MIN_PASSWORD_CHARS, StaffError
@@ -433,7 +432,7 @@ def test_disabling_or_resetting_an_account_ends_its_sessions(app):
 
 
 def test_an_expired_session_needs_a_new_login(app, console):
-    sqlite3.connect(app.config["FAQBOT_DB"]).execute("UPDATE console_sessions SET expires_at = 0").connection.commit()
+    execute(app.config["FAQBOT_DB"], "UPDATE console_sessions SET expires_at = 0")
     assert console.get("/console/tickets").status_code == 302
 
 

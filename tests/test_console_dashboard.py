@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from console_testkit import (
     make_app,
     services,
 )
-from line_testkit import rows
+from line_testkit import execute, rows
 
 from bot.console.reports import build_dashboard
 from bot.services import bot_services
@@ -25,11 +24,8 @@ from faq.store import FaqStore
 
 
 def insert_ticket(db, created_at: str, first_response_at: str | None, user_hash: str) -> None:
-    conn = sqlite3.connect(str(db))
-    conn.execute("INSERT INTO bot_tickets (created_at, updated_at, first_response_at, status, user_hash, trigger) "
-                 "VALUES (?, ?, ?, 'closed', ?, 'keyword')", [created_at, created_at, first_response_at, user_hash])
-    conn.commit()
-    conn.close()
+    execute(db, "INSERT INTO bot_tickets (created_at, updated_at, first_response_at, status, user_hash, trigger) "
+                "VALUES (?, ?, ?, 'closed', ?, 'keyword')", [created_at, created_at, first_response_at, user_hash])
 
 
 @pytest.fixture
@@ -155,13 +151,10 @@ def test_every_page_warns_when_the_bot_answers_from_lexical_search_only(tmp_path
     staff.login()
     assert 'id="degraded-banner"' not in staff.get("/console/tickets").get_data(as_text=True)
     # degraded answers given by any worker in the last hour are counted from the shared database
-    import sqlite3
-
     from console_testkit import insert_exchange
 
     from faq.clock import to_iso
     x = insert_exchange(healthy.config["FAQBOT_DB"], to_iso(NOW), decision="answer")
-    with sqlite3.connect(healthy.config["FAQBOT_DB"]) as conn:
-        conn.execute("UPDATE bot_exchanges SET degraded = 1 WHERE id = ?", [x])
+    execute(healthy.config["FAQBOT_DB"], "UPDATE bot_exchanges SET degraded = 1 WHERE id = ?", [x])
     html = staff.get("/console/tickets").get_data(as_text=True)
     assert 'id="degraded-banner"' in html and "1 件" in html

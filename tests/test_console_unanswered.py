@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -29,6 +28,7 @@ from bot.console.unanswered import (
 )
 from bot.services import bot_services
 from faq.store import FaqStore
+from faq.db import open_db
 from index.cache import EmbeddingCache
 from index.search import Searcher
 
@@ -267,9 +267,9 @@ def test_long_questions_are_read_truncated_and_the_page_lists_the_largest_groups
     yesterday = TODAY - timedelta(days=1)
     for i in range(MAX_GROUPS_SHOWN + 5):
         insert_exchange(app.config["FAQBOT_DB"], jst_time(yesterday, 10, i % 60), query=_random_kanji(rng, 5000))
-    conn = sqlite3.connect(app.config["FAQBOT_DB"])
+    conn = open_db(app.config["FAQBOT_DB"])
     loaded = unanswered.load_unanswered(conn, yesterday, TODAY)
-    conn.close()
+    conn.conn.close()
     assert len(loaded) == MAX_GROUPS_SHOWN + 5 and max(len(x.query) for x in loaded) == unanswered.READ_CHARS
     c = Console(app)
     c.login()

@@ -9,7 +9,6 @@ the bot answers normally afterwards. (Unit-level retry rules are in tests/test_b
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import seed_database
-from line_testkit import SPEC_DIR, ServerThread
+from line_testkit import SPEC_DIR, ServerThread, rows
 
 from bot.app import create_app
 from bot.emulator import signed_events as wh
@@ -44,12 +43,8 @@ def events(n: int) -> list[dict]:
 
 
 def delivered(db: Path, batch: list[dict]) -> list[int | None]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        return [conn.execute("SELECT delivered FROM bot_exchanges WHERE event_id = ?",
-                             [e["webhookEventId"]]).fetchone()[0] for e in batch]
-    finally:
-        conn.close()
+    return [rows(db, "SELECT delivered FROM bot_exchanges WHERE event_id = ?", (e["webhookEventId"],))[0]["delivered"]
+            for e in batch]
 
 
 def accepted(live: LiveBot, batch: list[dict]) -> list[int]:

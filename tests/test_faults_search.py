@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sqlite3
 import uuid
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 import pytest
 import requests
 from conftest import seed_database
-from line_testkit import SPEC_DIR, ServerThread
+from line_testkit import SPEC_DIR, ServerThread, rows
 
 from bot.app import create_app
 from bot.emulator import signed_events as wh
@@ -76,13 +75,8 @@ def ask(url: str, stub_state, text: str = QUESTION) -> tuple[dict, str]:
 
 
 def exchange(db: Path, event: dict) -> dict:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        [row] = conn.execute("SELECT * FROM bot_exchanges WHERE event_id = ?", [event["webhookEventId"]]).fetchall()
-        return dict(row)
-    finally:
-        conn.close()
+    [row] = rows(db, "SELECT * FROM bot_exchanges WHERE event_id = ?", (event["webhookEventId"],))
+    return row
 
 
 def health(url: str) -> dict:

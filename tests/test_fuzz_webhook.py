@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import uuid
 
 import pytest
@@ -27,6 +26,7 @@ from bot.emulator import signed_events as wh
 from bot.emulator.stub import create_stub_app, get_stub_state
 from bot.line.events import MALFORMED, BodyError, parse_event, read_body
 from bot.services import bot_services
+from faq.db import open_db, table_names
 
 SECRET = "fuzz-secret-" + uuid.uuid4().hex
 QUESTION = "罹災証明書はどうやって申請しますか？"
@@ -143,12 +143,11 @@ def bot(tmp_path_factory, seed_entries, searcher, stub):
 
 
 def table_counts(db) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    conn = open_db(db)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in table_names(conn)}
     finally:
-        conn.close()
+        conn.conn.close()
 
 
 def post(url: str, raw: bytes, signature: str | None = None) -> requests.Response:

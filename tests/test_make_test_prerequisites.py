@@ -4,8 +4,11 @@ to install. The tools' paths and the installer are pointed at stand-ins (real pr
 from __future__ import annotations
 
 import os
+import re
+import socket
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +27,8 @@ def tools(tmp: Path, *, missing: tuple[str, ...] = ()) -> dict:
     paths = {"FAQBOT_TEST_CHROMIUM": tmp / "tools" / "chromium",
              "FAQBOT_TEST_CHROMEDRIVER": tmp / "tools" / "chromedriver",
              "FAQBOT_TEST_FONT": tmp / "tools" / "ipag.ttf",
-             "FAQBOT_TEST_FAKETIME": tmp / "tools" / "faketime"}
+             "FAQBOT_TEST_FAKETIME": tmp / "tools" / "faketime",
+             "FAQBOT_TEST_INITDB": tmp / "tools" / "initdb"}
     for name, path in paths.items():
         if name not in missing:
             executable(path)
@@ -81,9 +85,13 @@ def test_a_failed_install_stops_before_the_suite(tmp_path):
 
 
 def fake_venv(tmp: Path) -> Path:
-    """A "virtualenv" whose python only records that the suite was started."""
+    """A "virtualenv" whose python only records that the suite was started (its arguments and the
+    database URL of the PostgreSQL pass, after checking that the server answers)."""
     venv = tmp / "venv"
-    executable(venv / "bin" / "python", f'echo "$@" > "{tmp}/suite-started"\n')
+    executable(venv / "bin" / "python", f"""url=${{FAQBOT_TEST_DATABASE_URL:-}}
+if [ -n "$url" ]; then {sys.executable} -c 'import psycopg, sys; psycopg.connect(sys.argv[1]).close()' "$url" || url=down; fi
+echo "$* | $url" >> "{tmp}/suite-started"
+""")
     (venv / ".installed").touch()  # newer than requirements*.txt and pyproject.toml: nothing to install
     return venv
 
@@ -98,9 +106,18 @@ def test_make_test_stops_before_the_suite_when_tools_are_missing(tmp_path):
     assert not (tmp_path / "suite-started").exists()
 
 
-def test_make_test_runs_the_suite_when_tools_are_there(tmp_path):
+def test_make_test_runs_the_suite_on_sqlite_then_on_a_throwaway_postgresql(tmp_path):
     env = tools(tmp_path)
     done = subprocess.run(["make", "-s", "-C", str(ROOT), "test", f"VENV={fake_venv(tmp_path)}"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "suite-started").read_text().split() == ["-m", "pytest", "-q"]
+    sqlite, postgres = (tmp_path / "suite-started").read_text().splitlines()
+    assert sqlite == "-m pytest -q | "
+    args, url = postgres.split(" | ")
+    assert args == "-m pytest -q -m not sqlite_only" and url.startswith("postgresql://postgres@127.0.0.1:")
+    # the throwaway cluster is gone: its directory removed, nothing listens on its port
+    port = int(url.split(":")[2].split("/")[0])
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0
+    cluster = re.search(r"127\.0\.0\.1:\d+ in (\S+) ", done.stderr).group(1)
+    assert "faqbot-pg." in cluster and not Path(cluster).exists()

@@ -3,7 +3,6 @@ reader keeps the last known mode when the database fails, and every switch is in
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timezone
 
 import pytest
@@ -20,7 +19,7 @@ from bot.settings import (
 )
 from bot.storage import BotDatabase
 from faq.clock import FixedClock
-from faq.db import migrate, open_db
+from faq.db import DatabaseError, migrate, open_db, table_names
 from faq.store import FaqStore
 
 AT = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
@@ -30,7 +29,11 @@ OLD_MODE = {"active": True, "name": "令和8年台風10号", "since": "2026-11-2
 
 
 def tables(path) -> set[str]:
-    return {r["name"] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    db = open_db(path)
+    try:
+        return table_names(db)
+    finally:
+        db.conn.close()
 
 
 def old_database(path) -> None:
@@ -108,6 +111,6 @@ def test_the_reader_keeps_the_last_known_mode_when_the_database_fails(tmp_path):
     reader = DisasterModes(SettingsStore(database))
     assert reader.current().active
     database.conn().execute("DROP TABLE bot_settings")  # every read fails from here on
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(DatabaseError):
         SettingsStore(database).get(DISASTER_MODE)
     assert reader.current().active and reader.current().name == "令和8年台風10号"

@@ -1,7 +1,6 @@
 """FAQ translations: import/export in every format, validation, the content hash, history and undo."""
 import hashlib
 import json
-import sqlite3
 
 import pytest
 
@@ -9,6 +8,7 @@ from faq.formats import read_entries, write_entries
 from faq.model import FaqEntry, Translation
 from faq.store import FaqStore
 from faq.validate import ValidationError
+from faq.db import open_db
 
 BASE = {"id": "risai-1", "question": "罹災証明書はどうやって申請しますか?", "answer": "市役所の窓口か電子申請で申請できます。",
         "category": "disaster-support", "alt_questions": ["りさい証明"], "url": None, "department": "税務課",
@@ -100,16 +100,13 @@ def test_store_keeps_translations_with_history_and_undo(tmp_path):
 def test_a_database_from_before_translations_is_migrated(tmp_path):
     path = tmp_path / "old.sqlite3"
     from faq.store import MIGRATIONS, _create_v1
-    db = sqlite3.connect(path)
-    import sqlite_utils
-    old = sqlite_utils.Database(db)
+    old = open_db(path)
     _create_v1(old)
     old.execute("CREATE TABLE schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
     old.execute("INSERT INTO schema_versions VALUES ('faq', 1)")
     old.execute("INSERT INTO faq_entries (id, category, question, answer, updated_at, updated_by) "
                 "VALUES ('a-1', 'general', '質問', '回答', '2026-12-01T00:00:00+00:00', 'x')")
-    db.commit()
-    db.close()
+    old.conn.close()
     store = FaqStore.open(path)
     assert store.get("a-1").translations == {}
     assert store.db.execute("SELECT version FROM schema_versions WHERE component='faq'").fetchone()[0] == len(MIGRATIONS)

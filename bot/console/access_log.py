@@ -44,10 +44,10 @@ class AccessLog:
 
     def write(self, staff: str, action: str, *, ticket_id: int | None = None, target: str | None = None,
               ip: str | None = None) -> int:
-        cur = self.database.conn().execute(
-            "INSERT INTO console_access_log (at, staff, action, ticket_id, target, ip) VALUES (?, ?, ?, ?, ?, ?)",
-            [self.clock.now_iso(), staff, action, ticket_id, target, ip])
-        return int(cur.lastrowid)
+        rows = self.database.conn().execute(
+            "INSERT INTO console_access_log (at, staff, action, ticket_id, target, ip) VALUES (?, ?, ?, ?, ?, ?) "
+            "RETURNING id", [self.clock.now_iso(), staff, action, ticket_id, target, ip]).fetchall()
+        return int(rows[0][0])  # fetchall: finish the statement so it commits
 
     def recent(self, *, staff: str | None = None, ticket_id: int | None = None, limit: int = 200,
                offset: int = 0) -> list[AccessEntry]:

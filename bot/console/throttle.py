@@ -119,9 +119,9 @@ class LoginThrottle:
             if lock.locked:
                 return Attempt(lock)
             db.execute("DELETE FROM console_login_failures WHERE at < ?", [now - 2 * self.lock_seconds])
-            cur = db.execute("INSERT INTO console_login_failures (at, username, ip) VALUES (?, ?, ?)",
-                             [now, username, address])
-            return Attempt(lock, cur.lastrowid)
+            row_id = db.execute("INSERT INTO console_login_failures (at, username, ip) VALUES (?, ?, ?) "
+                                "RETURNING id", [now, username, address]).fetchall()[0][0]
+            return Attempt(lock, row_id)
 
     def cancel(self, attempt: Attempt) -> None:
         """The attempt did not happen after all (the server was busy): it is not a failure."""

@@ -27,13 +27,7 @@ from dataclasses import dataclass
 from bot.line.claims import EventClaims
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
-from faq.db import transaction
-
-try:
-    from faq.db import dialect
-except ImportError:  # a build with the SQLite backend only
-    def dialect(db) -> str:  # noqa: ARG001 - same signature as faq.db.dialect
-        return "sqlite"
+from faq.db import dialect, transaction
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock, to_iso
-from faq.db import transaction
+from faq.db import dialect, transaction
 
 # A closed ticket keeps the raw LINE user id only while its close notice may still be pushed again
 # (delivered notices drop it at once): at most this long after the close.
@@ -55,7 +55,8 @@ def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, clock: C
         ("tickets", "bot_tickets", "status = 'closed' AND closed_at < ?", cutoff),
     ]
     counts: dict[str, int] = {}
-    if not dry_run:
+    sqlite = dialect(conn) == "sqlite"  # PostgreSQL: VACUUM and the server's storage are the operator's
+    if not dry_run and sqlite:
         conn.execute("PRAGMA secure_delete = ON")
     grace_cutoff = to_iso(clock.now() - timedelta(days=LINE_ID_GRACE_DAYS))
     line_ids_where = "status = 'closed' AND closed_at < ? AND line_user_id IS NOT NULL"
@@ -71,6 +72,6 @@ def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, clock: C
                 counts[name] = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", [value]).fetchone()[0]
             else:
                 counts[name] = conn.execute(f"DELETE FROM {table} WHERE {where}", [value]).rowcount
-    if not dry_run:
+    if not dry_run and sqlite:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return PurgeReport(cutoff=cutoff, dry_run=dry_run, line_ids=line_ids, **counts)

@@ -16,3 +16,12 @@ def _sleep(seconds: float) -> None:
 
 
 time.sleep = _sleep
+
+# The PostgreSQL test pass maps SQLite files to schemas in started processes too (only one
+# sitecustomize is loaded, so this one chains to it).
+if __import__("os").environ.get("FAQBOT_TEST_PG_SESSION_URL"):
+    import importlib.util as _util
+    from pathlib import Path as _Path
+    _spec = _util.spec_from_file_location(
+        "faqbot_pgmap", _Path(__file__).resolve().parents[1] / "pgmap" / "sitecustomize.py")
+    _spec.loader.exec_module(_util.module_from_spec(_spec))
