@@ -283,3 +283,26 @@ def test_the_default_mode_follows_the_database_and_is_logged(tmp_path, caplog):
     finally:
         if services.answer_workers is not None:
             services.answer_workers.stop()
+
+
+def test_a_forked_child_starts_its_own_answering_threads(rig):
+    # gunicorn --preload forks workers from a process that may already run the threads
+    answering = bot_services(rig.app).answer_workers
+    original = answering.threads
+    answering.threads = 1
+    answering.ensure_running()
+    try:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report whether its own threads run, then leave at once
+            alive = [t for t in answering._threads if t.is_alive()]
+            os.write(write, f"{answering._pid == os.getpid()} {len(alive)}".encode())
+            os._exit(0)
+        os.close(write)
+        report = os.read(read, 100).decode()
+        os.waitpid(pid, 0)
+        os.close(read)
+        assert report == "True 2"  # one answering thread and the heartbeat
+    finally:
+        answering.stop()
+        answering.threads = original

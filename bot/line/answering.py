@@ -9,8 +9,8 @@
   its threads hold.
 
 Threads do not survive ``fork``: the workers belong to the process that started them, and
-:meth:`AnswerWorkers.ensure_running` (called on every enqueue) starts them again in a forked child
-(gunicorn ``--preload``); without ``--preload`` each gunicorn worker creates its own app and workers.
+:meth:`AnswerWorkers.ensure_running` (run in a forked child and on every enqueue) starts them again
+there (gunicorn ``--preload``); without ``--preload`` each gunicorn worker creates its own app and workers.
 """
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ class AnswerWorkers:
         self._pid: int | None = None
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
+        self._hooks_registered = False
 
     # -- the webhook's side ----------------------------------------------
     def submit(self, item: ParsedEvent) -> None:
@@ -91,8 +92,18 @@ class AnswerWorkers:
             self._threads.append(threading.Thread(target=self._heartbeat, daemon=True, name="answer-heartbeat"))
             for thread in self._threads:
                 thread.start()
-            atexit.register(self.stop)
+            if not self._hooks_registered:
+                atexit.register(self.stop)
+                os.register_at_fork(after_in_child=self._after_fork)  # gunicorn --preload: each worker
+                self._hooks_registered = True
             log.info("answer queue: %d answering thread(s) started in process %d", self.threads, self._pid)
+
+    def _after_fork(self) -> None:
+        if self._pid is None:  # stopped in the parent: nothing to carry on
+            return
+        # another thread of the parent may have held these at the fork: fresh ones for the child
+        self._start_lock, self._held_lock, self._wake = threading.Lock(), threading.Lock(), threading.Event()
+        self.ensure_running()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking events and wait for the answers in progress (their leases run out otherwise)."""
