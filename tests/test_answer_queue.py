@@ -10,6 +10,7 @@ import time
 import uuid
 
 import pytest
+from linebot.v3.messaging import TextMessage
 from desk_testkit import running_bot, spec_clean_turn
 from line_testkit import rows, texts
 
@@ -35,8 +36,17 @@ def rig(tmp_path_factory, seed_entries, searcher):
         yield rig
 
 
+# tests in which the stub refuses a request on purpose (a reply token used twice)
+REFUSAL_EXPECTED = {"test_a_worker_that_replied_and_died_before_finishing_is_not_followed_by_a_push"}
+
+
 @pytest.fixture(autouse=True)
-def clean_turn(rig):
+def clean_turn(rig, request):
+    if request.node.name in REFUSAL_EXPECTED:
+        before = len(rig.stub.rejected())
+        yield
+        assert [r["response"]["message"] for r in rig.stub.rejected()[before:]] == ["Invalid reply token"]
+        return
     with spec_clean_turn(rig):
         yield
 
@@ -175,6 +185,22 @@ def test_a_dead_workers_lease_runs_out_and_a_live_workers_heartbeat_keeps_it(rig
     assert (row.state, row.attempts, row.worker) == (DONE, 2, "host-b:2:0")
     assert len(sends(rig, user, seq)) == 1
     assert q.heartbeat({held.id: "host-a:1:0"}) == 0                  # a late heartbeat takes nothing back
+
+
+def test_a_worker_that_replied_and_died_before_finishing_is_not_followed_by_a_push(rig):
+    # the window between LINE accepting the reply and the event being marked done
+    user = wh.new_user_id()
+    event = event_at(rig, user)
+    assert rig.client.send(event).status_code == 200
+    q = queue(rig)
+    assert q.take("host-a:1:0") is not None
+    seq, pushes = rig.stub.last_seq, len(rig.retry_keys.keys(PUSH_PATH))
+    assert bot_services(rig.app).sender.reply(event["replyToken"], [TextMessage(text="先に届いた回答")])
+    rig.clock.advance(seconds=LEASE_SECONDS + 1)                    # host a died right after its reply
+    assert workers(rig).run_once("host-b:2:0")
+    assert sends(rig, user, seq) == ["reply"]                       # only host a's reply
+    assert len(rig.retry_keys.keys(PUSH_PATH)) == pushes
+    assert q.row(event["webhookEventId"]).state == DONE
 
 
 def test_an_error_while_answering_queues_the_event_again(rig, monkeypatch):

@@ -144,10 +144,10 @@ class AnswerWorkers:
         if item.exhausted:
             log.error("event %s failed %d times; only the apology is sent and the event is marked failed",
                       item.event_id, item.attempts - 1)
-            self.handler.answer_queued(parsed.event, reply_fresh=fresh, apology_only=True)
+            self.handler.answer_queued(parsed.event, reply_fresh=fresh, apology_only=True, retaken=True)
             self.queue.finish(item, worker, failed=True, error="attempts exhausted")
             return
-        self.handler.answer_queued(parsed.event, reply_fresh=fresh)
+        self.handler.answer_queued(parsed.event, reply_fresh=fresh, retaken=item.attempts > 1)
         self.queue.finish(item, worker)
 
     def _loop(self, worker: str) -> None:

@@ -42,18 +42,19 @@ class EventHandler:
         if claimed:
             self._complete(event_id)
 
-    def answer_queued(self, event, *, reply_fresh: bool, apology_only: bool = False) -> None:
+    def answer_queued(self, event, *, reply_fresh: bool, apology_only: bool = False, retaken: bool = False) -> None:
         """Answer an event taken from the answer queue (claimed when /callback stored it): reply while
         the token is fresh, else (or when the reply fails) push in a 1:1 chat. ``apology_only``: earlier
-        attempts all failed, so only the apology is sent. Never raises for the resident's sake, like
-        :meth:`handle`."""
+        attempts all failed, so only the apology is sent. ``retaken``: an earlier attempt stopped without
+        finishing; if LINE then says the fresh token was used, that attempt replied before it stopped, and
+        nothing is pushed. Never raises for the resident's sake, like :meth:`handle`."""
         started = time.monotonic()
         event_id = getattr(event, "webhook_event_id", None)
         if apology_only:
             reply: Reply | None = self.responder.system_error_reply()
         else:
             reply = self._respond(event, event_id, started)
-        self._deliver(event, event_id, reply, reply_fresh=reply_fresh, push_on_failure=True)
+        self._deliver(event, event_id, reply, reply_fresh=reply_fresh, push_on_failure=True, retaken=retaken)
         if event_id:
             self._complete(event_id)
 
@@ -65,11 +66,19 @@ class EventHandler:
             return self.responder.system_error_reply()
 
     def _deliver(self, event, event_id: str | None, reply: Reply | None, *, reply_fresh: bool,
-                 push_on_failure: bool) -> None:
+                 push_on_failure: bool, retaken: bool = False) -> None:
         reply_token = getattr(event, "reply_token", None)
         if reply is None or not reply.messages or not reply_token:
             return
-        delivered = self.replier.reply(reply_token, reply.messages) if reply_fresh else False
+        delivered = False
+        if reply_fresh and retaken:
+            result = self.replier.reply_result(reply_token, reply.messages)
+            delivered = result.ok
+            if result.used_token:  # the token is fresh, so the earlier attempt used it: already answered
+                log.warning("event %s: its reply token was used by an earlier attempt; not pushed again", event_id)
+                push_on_failure, delivered = False, True
+        elif reply_fresh:
+            delivered = self.replier.reply(reply_token, reply.messages)
         if not delivered and push_on_failure and event_id:
             delivered = self._push_instead(event, event_id, reply.messages)
         if reply.exchange_id is not None:
