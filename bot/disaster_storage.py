@@ -4,12 +4,11 @@ navigator's per-resident state, the shelter list and the history of shelter stat
 A component of its own, so its migrations never interleave with the bot's."""
 from __future__ import annotations
 
-import sqlite_utils
-
 from bot.storage import ComponentDatabase
+from faq.db import Database
 
 
-def _create_v1(db: sqlite_utils.Database) -> None:
+def _create_v1(db: Database) -> None:
     # The navigator's state, by pseudonym only: the answers so far (option values), expiring.
     db.execute("""CREATE TABLE disaster_navigator (
         user_hash TEXT PRIMARY KEY,

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-import sqlite_utils
-
+from faq.db import Database
 from faq.model import FaqEntry
 from faq.store import FaqStore, NotFound
 
@@ -13,7 +12,7 @@ class FaqDirectory:
     """Reads through the worker's own per-thread connection (`conn`), so a tapped suggestion or a
     topic menu opens no database connection of its own."""
 
-    def __init__(self, conn: Callable[[], sqlite_utils.Database]):
+    def __init__(self, conn: Callable[[], Database]):
         self._conn = conn
 
     def get(self, entry_id: str) -> FaqEntry | None:

@@ -8,11 +8,9 @@ from __future__ import annotations
 import secrets
 from typing import Callable
 
-import sqlite_utils
-
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
-from faq.db import transaction
+from faq.db import Database, transaction
 
 USER_HASH_SALT = "user_hash_salt"
 CONSOLE_SECRET_KEY = "secret_key"
@@ -25,7 +23,7 @@ class SettingsStore:
         self.database = database
         self.clock = clock
 
-    def conn(self) -> sqlite_utils.Database:
+    def conn(self) -> Database:
         """This thread's connection (readers that must not open one per call use it directly)."""
         return self.database.conn()
 

@@ -1,4 +1,5 @@
-"""The bot's tables in the shared database (component "bot") and per-thread connections.
+"""The bot's tables in the shared database (component "bot"; SQLite or PostgreSQL, see faq.db) and
+per-thread connections.
 
 One owner per table: every table has exactly one module that writes it and answers questions
 about it, and other code goes through that module's methods, never its own SQL:
@@ -171,7 +172,8 @@ MIGRATIONS = [_create_v1, _create_v2, _create_v3, _create_v4]
 
 class ComponentDatabase:
     """One component's tables in the shared database, with one connection per thread (SQLite
-    connections must not be shared mid-transaction); the schema is migrated on first open."""
+    connections must not be shared mid-transaction; on PostgreSQL the thread's connection is shared
+    by every component, see faq.postgres); the schema is migrated on first open."""
 
     COMPONENT: str = ""
     MIGRATIONS: list[Migration] = []

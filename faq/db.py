@@ -19,7 +19,14 @@ from faq.private import private_file
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "var/faqbot.sqlite3"
 
-Database = Union[sqlite_utils.Database, PgDatabase]
+class SqliteDatabase(sqlite_utils.Database):
+    """sqlite-utils' database with the one method of the contract it lacks."""
+
+    def executemany(self, sql: str, seq):
+        return self.conn.executemany(sql, seq)
+
+
+Database = Union[SqliteDatabase, PgDatabase]
 Migration = Callable[[Any], None]
 
 # Catch these, never a driver's own classes: each covers both backends.
@@ -64,12 +71,18 @@ def _open_sqlite(path: Path) -> Database:
         raise sqlite3.OperationalError(
             f"データベースを開けません: {path}（読み取り専用、ディスクの空き不足、権限を確認してください） / "
             f"cannot open the database {path} (read-only, disk full or permissions?): {exc}") from exc
-    return sqlite_utils.Database(conn)
+    return SqliteDatabase(conn)
 
 
 def dialect(db: Database) -> str:
     """``"sqlite"`` or ``"postgresql"``."""
     return "postgresql" if isinstance(db, PgDatabase) else "sqlite"
+
+
+def _has_table(db: Database, name: str) -> bool:
+    if isinstance(db, PgDatabase):
+        return db.execute("SELECT to_regclass(?) IS NOT NULL", [name]).fetchone()[0]
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone() is not None
 
 
 def table_names(db: Database) -> set[str]:
@@ -83,7 +96,7 @@ def migrate(db: Database, component: str, migrations: list[Migration]) -> int:
     Version check and migrations share one write transaction, so two workers starting on a fresh
     database cannot both migrate."""
     # Fast path without a write lock: stores are opened on every postback, and are usually current.
-    if "schema_versions" in table_names(db):
+    if _has_table(db, "schema_versions"):
         row = db.execute("SELECT version FROM schema_versions WHERE component = ?", [component]).fetchone()
         if row and row[0] == len(migrations):
             return row[0]

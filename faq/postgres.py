@@ -8,6 +8,7 @@ SQLite's single writer gave (read, decide, write without anyone writing in betwe
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 from decimal import Decimal
@@ -24,6 +25,9 @@ LOCK_TIMEOUT = "30s"
 LOCK_CLASS = 0x66617162
 
 _local = threading.local()
+# Connections inherited through fork() (gunicorn --preload): never used or closed in the child (closing
+# would end the parent's session on the shared socket), only kept from the garbage collector.
+_inherited: list = []
 
 
 def is_url(location) -> bool:
@@ -175,7 +179,11 @@ class PgDatabase:
         states = getattr(_local, "states", None)
         if states is None:
             states = _local.states = {}
-        return states.setdefault(self.url, {"conn": None, "depth": 0})
+        state = states.setdefault(self.url, {"conn": None, "depth": 0, "pid": os.getpid()})
+        if state["pid"] != os.getpid():
+            _inherited.append(state["conn"])
+            state.update(conn=None, depth=0, pid=os.getpid())
+        return state
 
     def connection(self) -> psycopg.Connection:
         state = self._state()
@@ -191,21 +199,27 @@ class PgDatabase:
         return conn
 
     def _connect(self) -> psycopg.Connection:
+        conn = None
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="faqbot")
             conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            return conn
         except psycopg.Error as exc:
-            raise psycopg.OperationalError(
-                f"データベースに接続できません: {masked(self.url)}（サーバー、URL、パスワードを確認してください） / "
-                f"cannot connect to the database {masked(self.url)}: {_scrub(str(exc), self.url)}") from None
-        return conn
+            if conn is not None:
+                conn.close()
+            reason = _scrub(str(exc), self.url)
+        # raised outside the except block: the driver's error (which may quote the URL) is not chained
+        raise psycopg.OperationalError(
+            f"データベースに接続できません: {masked(self.url)}（サーバー、URL、パスワードを確認してください） / "
+            f"cannot connect to the database {masked(self.url)}: {reason}")
 
     def close(self) -> None:
-        """Close this thread's connection (the next call opens a new one)."""
+        """Close this thread's connection (the next call opens a new one). The connection is shared by
+        every store of the thread: while one of them is inside a transaction it stays open."""
         state = self._state()
-        if state["conn"] is not None:
+        if state["conn"] is not None and not state["depth"]:
             state["conn"].close()
-            state["conn"], state["depth"] = None, 0
+            state["conn"] = None
 
     def in_transaction(self) -> bool:
         return self._state()["depth"] > 0

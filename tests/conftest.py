@@ -27,6 +27,7 @@ def pytest_configure(config):
     the end); every SQLite path opened through faq.db, here and in started processes, becomes a
     schema in it (tests/pgmap/sitecustomize.py)."""
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run in the PostgreSQL pass")
+    config.addinivalue_line("markers", "postgres_only: about the PostgreSQL side itself; only in the PostgreSQL pass")
     admin_url = os.environ.get("FAQBOT_TEST_DATABASE_URL")
     if not admin_url:
         return
@@ -43,13 +44,22 @@ def pytest_configure(config):
     os.environ.setdefault("FAQBOT_ANSWER_MODE", "inline")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PGMAP_DIR), os.environ.get("PYTHONPATH", "")) if p)
     import faq.db
-    _load_pgmap().patch(faq.db)
+    _pg_session["pgmap"] = _load_pgmap()
+    _pg_session["pgmap"].patch(faq.db)
+
+
+def app_database(path) -> str:
+    """What an app's FAQBOT_DB holds for the database at ``path``: the path, or in the PostgreSQL pass the
+    URL of its schema itself (so the URL, not only a path, travels through the app's own code)."""
+    if not _pg_session:
+        return str(path)
+    return _pg_session["pgmap"].url_for(os.environ["FAQBOT_TEST_PG_SESSION_URL"], path)
 
 
 def pytest_collection_modifyitems(config, items):
-    if not _pg_session:
-        return
-    kept = [i for i in items if i.get_closest_marker("sqlite_only") is None]
+    """Each pass leaves out the other backend's own tests (deselected and counted in the summary)."""
+    other = "postgres_only" if not _pg_session else "sqlite_only"
+    kept = [i for i in items if i.get_closest_marker(other) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
@@ -58,6 +68,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_report_header(config):
     if _pg_session:
         return f"PostgreSQL pass: database {_pg_session['name']} (sqlite_only tests deselected)"
+    return "SQLite pass (postgres_only tests deselected)"
 
 
 def pytest_unconfigure(config):

@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from conftest import app_database
+
 from bot.app import create_app
 from bot.console.services import console_services
 from bot.emulator import signed_events as wh
@@ -22,7 +24,7 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def console_config(tmp_path: Path, **overrides) -> dict:
-    config = {"FAQBOT_DB": str(tmp_path / "faqbot.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),
+    config = {"FAQBOT_DB": app_database(tmp_path / "faqbot.sqlite3"), "FAQBOT_INDEX_DIR": str(tmp_path / "index"),
               "FAQBOT_ENV": "development", "LINE_CHANNEL_SECRET": "", "LINE_CHANNEL_ACCESS_TOKEN": "",
               "FAQBOT_USER_HASH_SALT": "", "FAQBOT_EMULATOR": False, "FAQBOT_SECRET_KEY": "",
               "FAQBOT_CONSOLE_INSECURE_COOKIES": True, "FAQBOT_CLOCK": FixedClock(NOW)}

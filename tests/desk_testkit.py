@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import seed_database
+from conftest import app_database, seed_database
 from line_testkit import SPEC_DIR, ServerThread, WebhookClient, rows
 from linebot.v3.webhooks import UserSource
 
@@ -132,7 +132,7 @@ def running_bot(tmp: Path, seed_entries, searcher, **config):
     stub_app.wsgi_app = retry_keys
     clock = FixedClock(OPEN_TIME)
     with ServerThread(stub_app) as stub_server:
-        settings = {"FAQBOT_DB": str(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
+        settings = {"FAQBOT_DB": app_database(db), "FAQBOT_INDEX_DIR": str(tmp / "index"), "FAQBOT_ENV": "development",
                     "FAQBOT_USER_HASH_SALT": "", "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
                     "LINE_API_ENDPOINT": stub_server.url, "FAQBOT_CLOCK": clock, "LINE_READ_TIMEOUT": READ_TIMEOUT,
                     **config}

@@ -125,3 +125,29 @@ def test_faq_quick_view_search_and_entry(tmp_path, seed_entries, searcher):
     assert "なし（確認待ち 6）" in translated      # every language there, none checked by a person yet
     assert c.get("/console/faq?missing=vi&category=disaster-support").get_data(as_text=True).count(
         "/console/faq/entries/") < translated.count("/console/faq/entries/")
+
+
+def test_db_takes_a_database_url_and_refuses_one_of_another_database(tmp_path):
+    """--db holds a SQLite path or (here, in the PostgreSQL pass) the database's URL itself."""
+    from conftest import app_database
+    db = app_database(tmp_path / "faqbot.sqlite3")
+    env = {k: v for k, v in os.environ.items() if k not in ("FAQBOT_DB", "FAQBOT_DATABASE_URL")}
+
+    def tool(name, *args, input=None):
+        return subprocess.run([sys.executable, str(ROOT / "scripts" / name), *args], env=env,
+                              capture_output=True, text=True, input=input, timeout=120)
+
+    added = tool("staffctl.py", "--db", db, "add", "sato", "--password-stdin", input=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert "sato" in tool("staffctl.py", "--db", db, "list").stdout
+    assert rows(db, "SELECT username FROM console_staff") == [{"username": "sato"}]
+    stats = tool("faqctl.py", "--db", db, "--no-index", "stats")
+    assert stats.returncode == 0, stats.stderr
+    for name in ("staffctl.py", "faqctl.py"):
+        refused = tool(name, "--db", "mysql://root:pw-789@db/faqbot", "list")
+        assert refused.returncode == 1 and "postgresql://" in refused.stderr and "pw-789" not in refused.stderr
+        assert refused.stderr.startswith("エラー: --db は") and "Traceback" not in refused.stderr
+    bad_env = subprocess.run([sys.executable, str(ROOT / "scripts" / "staffctl.py"), "list"], capture_output=True,
+                             text=True, timeout=120, env=dict(env, FAQBOT_DATABASE_URL="mysql://root:pw-789@db/x"))
+    assert bad_env.returncode == 1 and bad_env.stderr.startswith("エラー: FAQBOT_DATABASE_URL は")
+    assert "pw-789" not in bad_env.stderr

@@ -20,6 +20,9 @@ from conftest import seed_database
 from bot.emulator import signed_events as wh
 from bot.emulator.loadkit import LiveBot, bot_env, start_bot, start_stub
 
+# disk full and a read-only file are about the SQLite file the app writes itself
+pytestmark = pytest.mark.sqlite_only
+
 QUESTION = "罹災証明書はどうやって申請しますか？"
 APOLOGY = "申し訳ありません。ただいまシステムの不具合で"
 

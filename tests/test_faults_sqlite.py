@@ -1,6 +1,7 @@
-"""SQLite under concurrent workers, and the server killed mid-traffic.
+"""The database under concurrent workers, and the server killed mid-traffic.
 
-Real processes: gunicorn (2 workers × 4 threads) serving wsgi:app on one SQLite file, the Messaging API
+Real processes: gunicorn (2 workers × 4 threads) serving wsgi:app on one SQLite file (or, in the
+PostgreSQL pass, one PostgreSQL database), the Messaging API
 stub in its own process (benchmarks/loadkit.py ``LiveBot``), signed webhook bodies over loopback HTTP.
 
 * Another process holds the database's write lock while events arrive: the workers wait (busy timeout)
@@ -24,11 +25,13 @@ from pathlib import Path
 
 import pytest
 from conftest import seed_database
+from line_testkit import rows
 
 from bot.emulator import signed_events as wh
 from bot.emulator.loadkit import LiveBot
 from bot.line.claims import LEASE_SECONDS, EventClaims
 from bot.storage import BotDatabase
+from faq.db import dialect, open_db, table_names, transaction
 from index.snapshot import current_build, load_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,29 +57,26 @@ def text_event(i: int) -> dict:
 
 
 def integrity(db: Path) -> str:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    """SQLite's integrity check; on PostgreSQL (whose server owns crash safety) every table still reads."""
+    conn = open_db(db)
     try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if dialect(conn) == "sqlite":
+            return conn.execute("PRAGMA integrity_check").fetchone()[0]
+        for table in table_names(conn):
+            conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return "ok"
     finally:
-        conn.close()
+        conn.conn.close()
 
 
 def exchange_counts(db: Path, events: list[dict]) -> list[int]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        return [conn.execute("SELECT count(*) FROM bot_exchanges WHERE event_id = ?",
-                             [e["webhookEventId"]]).fetchone()[0] for e in events]
-    finally:
-        conn.close()
+    return [rows(db, "SELECT count(*) AS n FROM bot_exchanges WHERE event_id = ?", (e["webhookEventId"],))[0]["n"]
+            for e in events]
 
 
 def claim_state(db: Path, event_id: str) -> str | None:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        row = conn.execute("SELECT state FROM bot_processed_events WHERE event_id = ?", [event_id]).fetchone()
-        return row[0] if row else None
-    finally:
-        conn.close()
+    found = rows(db, "SELECT state FROM bot_processed_events WHERE event_id = ?", (event_id,))
+    return found[0]["state"] if found else None
 
 
 def accepted_replies(live: LiveBot) -> dict[str, int]:
@@ -90,23 +90,30 @@ def accepted_replies(live: LiveBot) -> dict[str, int]:
 
 # ------------------------------------------------------------------ busy / locked
 def test_events_wait_for_a_held_write_lock_and_none_is_lost(live):
+    """Another writer (a staff import, a purge) holds the write lock for 3 s: SQLite's, or on PostgreSQL
+    the writers' advisory lock."""
     events = [text_event(i) for i in range(24)]
-    locker = sqlite3.connect(str(live.db), timeout=30, isolation_level=None, check_same_thread=False)
-    locker.execute("BEGIN IMMEDIATE")  # another process (a staff import, a purge) holds the write lock
-    locker.execute("INSERT INTO bot_settings (key, value) VALUES ('lock-test', 'x') "
-                   "ON CONFLICT(key) DO UPDATE SET value = 'y'")
-    released = threading.Event()
+    held, released = threading.Event(), threading.Event()
 
-    def release_later():
-        time.sleep(3)
-        locker.execute("COMMIT")
-        released.set()
+    def hold_the_lock():
+        locker = open_db(live.db)
+        try:
+            with transaction(locker):
+                locker.execute("INSERT INTO bot_settings (key, value) VALUES ('lock-test', 'x') "
+                               "ON CONFLICT(key) DO UPDATE SET value = 'y'")
+                held.set()
+                time.sleep(3)
+            released.set()
+        finally:
+            locker.conn.close()
 
-    threading.Thread(target=release_later, daemon=True).start()
+    holder = threading.Thread(target=hold_the_lock, daemon=True)
+    holder.start()
+    assert held.wait(60)
     with ThreadPoolExecutor(max_workers=12) as pool:
         responses = list(pool.map(live.send, events))
+    holder.join(60)
     assert released.is_set()
-    locker.close()
     assert [r.status_code for r in responses] == [200] * len(events)
     replies = accepted_replies(live)
     assert [replies.get(e["replyToken"], 0) for e in events] == [1] * len(events)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 from faq.db import open_db
 from faq.private import private_dir, private_file
 
@@ -13,6 +15,7 @@ def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+@pytest.mark.sqlite_only
 def test_the_database_its_wal_and_shm_and_new_directories_are_private(tmp_path):
     old = os.umask(0o022)  # a usual umask: without care the files would be 0644 and the directory 0755
     try:
@@ -28,6 +31,7 @@ def test_the_database_its_wal_and_shm_and_new_directories_are_private(tmp_path):
         os.umask(old)
 
 
+@pytest.mark.sqlite_only
 def test_an_existing_world_readable_database_is_tightened(tmp_path):
     path = tmp_path / "faqbot.sqlite3"
     path.write_bytes(b"")
@@ -36,6 +40,7 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path):
     assert mode(path) == 0o600
 
 
+@pytest.mark.sqlite_only
 def test_existing_directories_keep_their_mode(tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -57,6 +62,7 @@ def test_an_index_build_directory_is_private(tmp_path):
     assert mode(tmp_path / "index") == 0o700
 
 
+@pytest.mark.sqlite_only
 def test_an_existing_database_file_is_never_opened_outside_sqlite(tmp_path, monkeypatch):
     """Closing any descriptor of a database file drops the POSIX locks SQLite holds on it in this process
     (another process could then recover the WAL under a live connection: a malformed database)."""

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from line_testkit import database_bytes, rows
 
 from bot.line.claims import EventClaims
@@ -88,6 +89,16 @@ def test_errors_exit_non_zero(tmp_path):
     assert bad_days.returncode == 2
     bad_env = run(db_path, FAQBOT_RETENTION_DAYS="一年")
     assert bad_env.returncode == 1 and "FAQBOT_RETENTION_DAYS" in bad_env.stderr
+    bad_url = run(db_path, FAQBOT_DATABASE_URL="mysql://root:pw-123@db/faqbot")
+    assert bad_url.returncode == 1 and "postgresql://" in bad_url.stderr and "pw-123" not in bad_url.stderr
+    no_server = run(db_path, FAQBOT_DATABASE_URL="postgresql://staff:pw-456@127.0.0.1:1/faqbot")
+    assert no_server.returncode == 1 and "データベースの処理に失敗しました" in no_server.stderr
+    assert "データベースに接続できません" in no_server.stderr and "pw-456" not in no_server.stderr
+    assert "Traceback" not in no_server.stderr
+
+
+@pytest.mark.sqlite_only
+def test_a_file_that_is_not_a_database_exits_non_zero(tmp_path):
     not_a_db = tmp_path / "not-a-database.sqlite3"
     not_a_db.write_bytes(b"this is not sqlite" * 100)
     broken = run(not_a_db)

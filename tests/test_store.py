@@ -13,10 +13,16 @@ def entry(id="proc-1", **kw):
     return FaqEntry(**base)
 
 
-def test_database_is_created_in_wal_mode_with_schema_version(db_path):
+@pytest.mark.sqlite_only
+def test_the_database_file_is_created_in_wal_mode(db_path):
     s = FaqStore.open(db_path)
     assert db_path.exists()
     assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    s.close()
+
+
+def test_database_is_created_with_schema_version(db_path):
+    s = FaqStore.open(db_path)
     assert s.db.execute("SELECT version FROM schema_versions WHERE component='faq'").fetchone()[0] == len(MIGRATIONS)
     s.close()
     # reopening does not migrate again or lose data

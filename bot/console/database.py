@@ -1,14 +1,13 @@
 """The staff console's tables (component "console") in the shared SQLite database."""
 from __future__ import annotations
 
-import sqlite_utils
-
 from bot.storage import ComponentDatabase
+from faq.db import Database
 
 COMPONENT = "console"
 
 
-def _create_v1(db: sqlite_utils.Database) -> None:
+def _create_v1(db: Database) -> None:
     # (A key/value table "console_settings" was created here once; the bot's settings migration moves
     # its rows to bot_settings and drops it.)
     db.execute("""CREATE TABLE console_staff (
@@ -57,7 +56,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         faq_id TEXT)""")
 
 
-def _create_v2(db: sqlite_utils.Database) -> None:
+def _create_v2(db: Database) -> None:
     # FAQ entries drafted by staff, published only when an administrator approves (bot/console/drafts.py).
     db.execute("""CREATE TABLE console_faq_drafts (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

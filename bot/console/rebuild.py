@@ -31,7 +31,7 @@ class IndexRebuilder:
     def __init__(self, settings: SettingsStore, faq_db: str | Path, index_dir: str | Path,
                  embedder_factory: Callable, cache_factory: Callable):
         self.settings = settings
-        self.faq_db = Path(faq_db)
+        self.faq_db = faq_db  # a SQLite path or a PostgreSQL URL
         self.index_dir = Path(index_dir)
         self.embedder_factory = embedder_factory
         self.cache_factory = cache_factory

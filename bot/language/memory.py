@@ -9,11 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-import sqlite_utils
-
 from bot.language.codes import LANGUAGES
 from bot.line.identity import ANONYMOUS, ChatKey
-from faq.db import migrate
+from faq.db import Database, migrate
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +19,7 @@ COMPONENT = "language"
 CHOSEN, DETECTED, PROFILE = "chosen", "detected", "profile"
 
 
-def _create_v1(db: sqlite_utils.Database) -> None:
+def _create_v1(db: Database) -> None:
     db.execute("""CREATE TABLE bot_chat_languages (
         chat_key TEXT PRIMARY KEY,
         language TEXT NOT NULL,
@@ -33,7 +31,7 @@ MIGRATIONS = [_create_v1]
 
 
 class LanguageMemory:
-    def __init__(self, conn: Callable[[], sqlite_utils.Database], now_iso: Callable[[], str]):
+    def __init__(self, conn: Callable[[], Database], now_iso: Callable[[], str]):
         self._conn = conn
         self._now_iso = now_iso
         migrate(conn(), COMPONENT, MIGRATIONS)
