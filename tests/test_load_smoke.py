@@ -76,7 +76,9 @@ def test_smoke_two_hosts_one_killed_every_event_answered_once(seed_db, seed_inde
     failed_first = sum(n for status, n in report["events"]["first_delivery"].items() if status != "200")
     assert failed_first > 0  # the kill really happened while events were arriving
     answers = report["answers"]
-    assert (answers["lost"], answers["duplicated"], answers["rejected"]) == (0, 0, 0)
+    # a reply refused as "Invalid reply token" may occur: the event was taken again after the killed host had
+    # replied to it, and nothing more is sent (counted as duplicated if it were)
+    assert (answers["lost"], answers["duplicated"]) == (0, 0)
     assert answers["replies"] + answers["pushes"] == report["events"]["measured"]
     db = report["database"]
     assert (db["missing_exchanges"], db["extra_exchanges"], db["not_done"]) == (0, 0, 0)
