@@ -114,6 +114,7 @@ class AnswerWorkers:
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []
+        log.info("answer queue: answering threads stopped in process %d", self._pid)
         self._pid = None
 
     # -- the workers ---------------------------------------------------------
