@@ -5,6 +5,8 @@
     python benchmarks/bench_load.py --entries 2000 --workers 2 --concurrency 8 --duration 30   # capacity
     python benchmarks/bench_load.py --entries 2000 --workers 2 --concurrency 16 --events 600   # a burst
     python benchmarks/bench_load.py --smoke                                                      # CI, seconds
+    python benchmarks/bench_load.py --hosts 2 --database-url postgresql://postgres@127.0.0.1:55432/postgres \
+        --rate 50 --duration 30 --redeliver 0.05 --kill-host-at 15                               # several hosts
 
 gunicorn serves ``wsgi:app`` on 127.0.0.1 (no OMP_* settings: the bot picks 1 embedder thread per worker
 itself, see wsgi.py), the Messaging API stub runs in
@@ -14,6 +16,16 @@ text-message event each, with the resident queries of tests/data/dev_queries.jso
 * ``--rate R`` (open loop): events arrive at R per second whatever the server does; latency is measured
   from each event's scheduled send time, so a server that falls behind shows its queue.
 * ``--concurrency C`` (closed loop): C senders, each waiting for its answer; gives the capacity.
+
+* ``--hosts N`` (multi-host): N app processes (gunicorn, ``--workers`` each) on their own ports stand for
+  N hosts sharing one database: with ``--database-url`` a fresh PostgreSQL database created on that server
+  for the run (the seed FAQ imported into it, dropped afterwards unless ``--keep``), else one SQLite file.
+  The client sends round robin; like LINE, an event whose delivery failed is redelivered (``isRedelivery``)
+  to the next host a second later, and ``--redeliver F`` redelivers a fraction of the others too.
+  ``--kill-host-at S`` SIGKILLs the first host S seconds into the measurement. Answers are counted per
+  event (a reply by its token or a push by the retry key derived from the event id); the run waits for
+  the queue to drain. ``--answer-mode`` (default: the bot's own choice, queue on PostgreSQL) and
+  ``--answer-threads`` are passed to every host.
 
 Printed: events/s, webhook latency and time-to-reply (p50/p95/p99), CPU (cores used by the bot, CPU ms
 per event, the stub, the load generator, other work on the machine) and peak RSS per worker; then the
@@ -30,6 +42,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -45,6 +58,7 @@ import requests
 from faq.store import FaqStore
 
 TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 50.0, 300.0, 1024.0
+TARGET_QUEUE_WEBHOOK_P99_MS = 50.0   # queue mode: /callback only verifies and stores
 
 
 @dataclass
@@ -65,6 +79,13 @@ class LoadSettings:
     timeout: float = 60.0
     max_connections: int = 512
     keep: bool = False            # keep the run directory (logs, database)
+    hosts: int = 0                # multi-host mode when >= 1 (0: the single gunicorn of the classic mode)
+    database_url: str | None = None   # PostgreSQL server for multi-host mode (a database is created per run)
+    answer_mode: str | None = None    # FAQBOT_ANSWER_MODE for every host (None: the bot's default)
+    answer_threads: int = 2
+    redeliver: float = 0.0        # fraction of delivered events LINE delivers again to another host
+    kill_host_at: float | None = None  # SIGKILL the first host this many seconds into the measurement
+    drain: float = 180.0          # at most this long after the last event for the last answers
 
 
 def _sample_rss(pids_of, stop: threading.Event, peaks: dict) -> None:
@@ -201,6 +222,172 @@ def run_load(s: LoadSettings, log=print) -> dict:
     return report
 
 
+def _pg_database(server_url: str, keep: bool):
+    """A fresh database on the PostgreSQL server of ``server_url``: (url, drop)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    parts = urlsplit(server_url)
+    name = "benchload_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+
+    def drop():
+        if not keep:
+            with psycopg.connect(server_url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return urlunsplit(parts._replace(path="/" + name)), drop
+
+
+def _wait_for_answers(stub_url: str, sent: list, seconds: float, log) -> list[dict]:
+    """The stub's accepted messages once every event is answered, or nothing new came for 30 s, or
+    ``seconds`` passed."""
+    deadline, last_change, last_count = time.monotonic() + seconds, time.monotonic(), -1
+    while True:
+        messages = requests.get(f"{stub_url}/_stub/messages", timeout=120).json()["messages"]
+        answered = lk.account_answers(sent, messages, []).lost == 0
+        if answered or time.monotonic() > deadline or time.monotonic() - last_change > 30:
+            return messages
+        if len(messages) != last_count:
+            last_count, last_change = len(messages), time.monotonic()
+        time.sleep(1.0)
+
+
+def run_multihost(s: LoadSettings, log=print) -> dict:
+    if s.faq_db and s.index_dir:
+        data = lk.DataSet(Path(s.faq_db), Path(s.index_dir), s.entries, bool(s.stand_in))
+    else:
+        data = lk.prepare_dataset(s.entries, stand_in=s.stand_in, log=log)
+    queries = lk.load_queries()
+    rng = random.Random(s.seed)
+    users = ["U" + "%032x" % rng.getrandbits(128) for _ in range(s.users)]
+    secret = "bench-" + uuid.uuid4().hex
+    work = Path(tempfile.mkdtemp(prefix="bench-hosts-"))
+    db_path = work / "faqbot.sqlite3"
+    drop = None
+    stub = None
+    hosts: list = []
+    try:
+        if s.database_url:
+            location, drop = _pg_database(s.database_url, s.keep)
+        else:
+            location = str(db_path)
+        copy_faq(data.faq_db, location)
+        stub, stub_url = lk.start_stub(work)
+        env = lk.bot_env(db_path, data.index_dir, stub_url, secret, work)
+        if s.database_url:
+            env["FAQBOT_DATABASE_URL"] = location
+        if s.answer_mode:
+            env["FAQBOT_ANSWER_MODE"] = s.answer_mode
+        env["FAQBOT_ANSWER_THREADS"] = str(s.answer_threads)
+        started = time.monotonic()
+        for i in range(s.hosts):
+            hosts.append(lk.start_bot(env, work, s.workers, s.threads, name=f"host-{i}"))
+        for server, url in hosts:
+            lk.warm_workers(server, url, s.workers)
+        startup_s = time.monotonic() - started
+        urls = [url for _, url in hosts]
+        killed = {}
+
+        cpu_at_kill: dict[int, float] = {}
+
+        def kill_first_host(elapsed: float) -> None:
+            if s.kill_host_at is not None and not killed and elapsed >= s.kill_host_at:
+                victim = hosts[0][0].pid
+                cpu_at_kill.update({p: lk.cpu_seconds(p) for p in [victim] + lk.children(victim)})
+                os.killpg(victim, signal.SIGKILL)
+                killed["at"] = round(elapsed, 1)
+
+        def send(seconds, phase, redeliver, on_tick=None):
+            return asyncio.run(lk.multi_host_loop(urls, secret, queries, users, rng, rate=s.rate, seconds=seconds,
+                                                  phase=phase, timeout=s.timeout, max_connections=s.max_connections,
+                                                  redeliver=redeliver, on_tick=on_tick))
+
+        sent = send(s.warmup, "warmup", 0.0) if s.warmup > 0 else []
+        _wait_for_answers(stub_url, sent, s.drain, log)
+        pids = [p for server, _ in hosts for p in [server.pid] + lk.children(server.pid)]
+        cpu0 = {p: lk.cpu_seconds(p) for p in pids}
+        load_before = lk.loadavg()
+        wall0 = time.monotonic()
+        measured = send(s.duration, "measure", s.redeliver, kill_first_host)
+        send_wall = time.monotonic() - wall0
+        messages = _wait_for_answers(stub_url, measured, s.drain, log)
+        bot_cpu = sum(cpu_at_kill.get(p, lk.cpu_seconds(p)) - cpu0[p] for p in pids)
+        load_after = lk.loadavg()
+        stub_requests = requests.get(f"{stub_url}/_stub/requests", timeout=120).json()["requests"]
+        answers = lk.account_answers(measured, messages, stub_requests)
+        stored = lk.account_database(location, sent + measured)
+        log_errors = sum(1 for server, _ in hosts for line in server.log_path.read_text(errors="replace").splitlines()
+                         if " ERROR " in line or "Traceback" in line)
+    finally:
+        for server, _ in hosts:
+            server.stop()
+        if stub is not None:
+            stub.stop()
+        if drop is not None:
+            drop()
+        if not s.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    first = [m for m in measured if m.status == 200]
+    latencies = [(m.done - m.scheduled) * 1000 for m in first]
+    to_answer = [(answers.answer_wall[m.event_id] - m.scheduled_wall) * 1000 for m in measured
+                 if m.event_id in answers.answer_wall]
+    walls = [answers.answer_wall[m.event_id] for m in measured if m.event_id in answers.answer_wall]
+    span = (max(walls) - min(m.scheduled_wall for m in measured)) if walls else 0.0
+    statuses: dict[str, int] = {}
+    for m in measured:
+        key = str(m.status) if m.status else (m.error or "no response")
+        statuses[key] = statuses.get(key, 0) + 1
+    redeliveries: dict[str, int] = {}
+    for m in measured:
+        if m.redelivered:
+            redeliveries[m.redelivery_status] = redeliveries.get(m.redelivery_status, 0) + 1
+    report = {
+        "mode": "multi-host",
+        "settings": asdict(s) | {"database_url": "PostgreSQL (a database per run)" if s.database_url else None},
+        "backend": "postgresql" if s.database_url else "sqlite",
+        "data": {"entries": data.entries, "faq_vectors": "HashEmbedder stand-in" if data.stand_in else "real model"},
+        "machine": {"cores": os.cpu_count(), "loadavg_before": load_before, "loadavg_after": load_after},
+        "startup_s": round(startup_s, 1),
+        "killed_host_at_s": killed.get("at"),
+        "events": {"measured": len(measured), "first_delivery": statuses, "redelivered": redeliveries},
+        "offered_events_per_s": round(len(measured) / send_wall, 1),
+        "answers_per_s": round(len(walls) / span, 1) if span > 0 else None,
+        "webhook_ms": lk.percentiles(latencies),
+        "time_to_answer_ms": lk.percentiles(to_answer),
+        "bot_cpu_ms_per_event": round(1000 * bot_cpu / max(len(measured), 1), 1),
+        "answers": {k: v for k, v in asdict(answers).items() if k != "answer_wall"},
+        "database": stored,
+        "log_errors": log_errors,
+    }
+    report["accounting_ok"] = answers.lost == 0 and answers.duplicated == 0
+    report["targets"] = {
+        f"p99 webhook <= {TARGET_QUEUE_WEBHOOK_P99_MS:g} ms": (report["webhook_ms"]["p99"] or 1e9)
+        <= TARGET_QUEUE_WEBHOOK_P99_MS,
+        "0 lost / 0 duplicated": report["accounting_ok"],
+    }
+    return report
+
+
+def multihost_summary(r: dict) -> str:
+    s, w, t, a = r["settings"], r["webhook_ms"], r["time_to_answer_ms"], r["answers"]
+    kill = f", host 0 killed at {r['killed_host_at_s']} s" if r["killed_host_at_s"] is not None else ""
+    return "\n".join([
+        f"{r['data']['entries']} FAQ entries, {s['hosts']} host(s) x {s['workers']} worker(s) x {s['answer_threads']} "
+        f"answering threads, {r['backend']}, answer mode {s['answer_mode'] or 'default'}, offered "
+        f"{r['offered_events_per_s']} events/s for {s['duration']:g} s, redeliver {s['redeliver']:g}{kill}; "
+        f"load average before {r['machine']['loadavg_before']}",
+        f"  first deliveries {r['events']['first_delivery']}; redeliveries {r['events']['redelivered']}",
+        f"  webhook latency ms: p50 {w['p50']}  p95 {w['p95']}  p99 {w['p99']}  max {w['max']}",
+        f"  time to answer ms:  p50 {t['p50']}  p95 {t['p95']}  p99 {t['p99']}  max {t['max']}",
+        f"  answered {r['answers_per_s']} events/s; bot CPU {r['bot_cpu_ms_per_event']} ms/event",
+        f"  answers: lost {a['lost']}, duplicated {a['duplicated']} (replies {a['replies']}, pushes {a['pushes']}, "
+        f"refused replies {a['rejected']}); database: {r['database']}",
+        "  targets: " + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in r["targets"].items()),
+    ])
+
+
 def summary(r: dict) -> str:
     s, w, t, c, m = r["settings"], r["webhook_ms"], r["time_to_reply_ms"], r["cpu"], r["memory_mb"]
     mode = f"concurrency {s['concurrency']}" if s["concurrency"] else f"offered {r['offered_events_per_s']} events/s"
@@ -239,26 +426,43 @@ def summary(r: dict) -> str:
 @click.option("--smoke", is_flag=True, help="a few seconds at 20 events/s with 2 workers (CI)")
 @click.option("--keep", is_flag=True, help="keep the run directory (logs, database)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as one JSON line")
+@click.option("--hosts", default=0, type=click.IntRange(0, 8),
+              help="multi-host mode: this many app processes sharing one database")
+@click.option("--database-url", help="multi-host: a PostgreSQL server URL (a database is created for the run)")
+@click.option("--answer-mode", type=click.Choice(["inline", "queue"]), help="multi-host: FAQBOT_ANSWER_MODE")
+@click.option("--answer-threads", default=2, show_default=True, type=click.IntRange(0, 32),
+              help="multi-host: FAQBOT_ANSWER_THREADS")
+@click.option("--redeliver", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="multi-host: fraction of events LINE delivers again to another host")
+@click.option("--kill-host-at", type=click.FloatRange(0), help="multi-host: SIGKILL the first host after S seconds")
 def main(entries, workers, threads, rate, concurrency, duration, events, warmup, stand_in, faq_db, index_dir, smoke,
-         keep, as_json):
+         keep, as_json, hosts, database_url, answer_mode, answer_threads, redeliver, kill_host_at):
     if bool(faq_db) != bool(index_dir):
         raise click.UsageError("--faq-db と --index-dir は一緒に指定してください / give both --faq-db and --index-dir")
     if events and not concurrency:
         raise click.UsageError("--events は --concurrency と一緒に指定してください / --events needs --concurrency")
+    if (database_url or answer_mode or kill_host_at is not None or redeliver) and not hosts:
+        raise click.UsageError("--database-url / --answer-mode / --redeliver / --kill-host-at は --hosts と一緒に"
+                               "指定してください / these options need --hosts")
+    if hosts and concurrency:
+        raise click.UsageError("--hosts は --rate で使います / --hosts runs with --rate, not --concurrency")
     settings = LoadSettings(entries=entries, workers=workers, threads=threads, rate=rate, concurrency=concurrency,
                             events=events, duration=duration, warmup=warmup, stand_in=stand_in, faq_db=faq_db,
-                            index_dir=index_dir, keep=keep)
+                            index_dir=index_dir, keep=keep, hosts=hosts, database_url=database_url,
+                            answer_mode=answer_mode, answer_threads=answer_threads, redeliver=redeliver,
+                            kill_host_at=kill_host_at)
     if smoke:
         settings.workers, settings.threads, settings.rate, settings.duration, settings.warmup = 2, 2, 20.0, 3.0, 1.0
         if not faq_db:
             settings.entries = 100
     say = (lambda msg: click.echo(msg, err=True)) if as_json else click.echo
     try:
-        report = run_load(settings, log=say)
+        report = run_multihost(settings, log=say) if hosts else run_load(settings, log=say)
     except RuntimeError as exc:
         click.echo(f"負荷試験を実行できませんでした / load test failed to run: {exc}", err=True)
         sys.exit(1)
-    click.echo(json.dumps(report, ensure_ascii=False) if as_json else summary(report))
+    show = multihost_summary if hosts else summary
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else show(report))
     if not report["accounting_ok"]:
         click.echo("返信の欠落・重複・エラーがありました / lost, duplicated or failed events", err=True)
         sys.exit(1)

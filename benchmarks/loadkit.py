@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ import aiohttp
 import numpy as np
 
 from bot.emulator import signed_events as wh
-from faq.db import dialect, open_db
+from faq.db import dialect, open_db, table_names
 from bot.emulator.loadkit import (  # noqa: F401 - the servers, used by bench_load.py through this module
     REPLY_PATH,
     ROOT,
@@ -158,6 +159,9 @@ class Sent:
     done: float = 0.0
     status: int = 0
     error: str = ""
+    host: int = 0                 # multi-host: the host the first delivery went to
+    redelivered: int = 0          # multi-host: deliveries again to another host (LINE's redelivery)
+    redelivery_status: str = ""   # the last redelivery's status (or error)
 
 
 def make_event(queries: list[str], users: list[str], rng: random.Random) -> dict:
@@ -221,6 +225,103 @@ async def closed_loop(url: str, secret: str, queries: list[str], users: list[str
     return sent
 
 
+async def _deliver(session: aiohttp.ClientSession, url: str, secret: str, event: dict,
+                   timeout: float) -> str:
+    """One POST of the event; its status as text ("200") or the error's name."""
+    body = wh.encode_body(wh.callback_body([event]))
+    headers = {"X-Line-Signature": wh.sign(body, secret), "Content-Type": "application/json; charset=utf-8"}
+    try:
+        async with session.post(f"{url}/callback", data=body, headers=headers,
+                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            await response.read()
+            return str(response.status)
+    except Exception as exc:  # noqa: BLE001 - counted and reported, never fatal
+        return type(exc).__name__
+
+
+async def multi_host_loop(urls: list[str], secret: str, queries: list[str], users: list[str], rng: random.Random,
+                          *, rate: float, seconds: float, phase: str, timeout: float, max_connections: int,
+                          redeliver: float, redelivery_delay: float = 1.0, on_tick=None) -> list[Sent]:
+    """Open loop over several hosts, round robin (as a load balancer would). Like LINE, an event whose
+    delivery failed (no 200) is delivered again, with ``isRedelivery``, to the next host after
+    ``redelivery_delay``; a fraction ``redeliver`` of the others is redelivered too (LINE redelivers
+    when our response was slow). ``on_tick(elapsed)`` is called before each send (the host kill)."""
+    sent: list[Sent] = []
+    tasks = []
+
+    async def one(session, i: int, event: dict, record: Sent, again: bool) -> None:
+        status = await _deliver(session, urls[record.host], secret, event, timeout)
+        record.done = time.monotonic()
+        if status.isdigit():
+            record.status = int(status)
+        else:
+            record.error = status
+        if status != "200" or again:
+            await asyncio.sleep(redelivery_delay)
+            repeat = dict(event, deliveryContext={"isRedelivery": True})
+            record.redelivered += 1
+            record.redelivery_status = await _deliver(session, urls[(record.host + 1) % len(urls)], secret,
+                                                      repeat, timeout)
+
+    connector = aiohttp.TCPConnector(limit=max_connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.monotonic()
+        n = int(round(rate * seconds))
+        for i in range(n):
+            at = start + i / rate
+            delay = at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if on_tick is not None:
+                on_tick(time.monotonic() - start)
+            event = make_event(queries, users, rng)
+            record = Sent(event["webhookEventId"], event["replyToken"], phase, at,
+                          time.time() - (time.monotonic() - at), host=i % len(urls))
+            sent.append(record)
+            tasks.append(asyncio.create_task(one(session, i, event, record, rng.random() < redeliver)))
+        await asyncio.gather(*tasks)
+    return sent
+
+
+def derived_retry_key(event_id: str) -> str:
+    """The retry key the bot pushes a late answer with (bot/line/handler.py)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "faqbot-webhook-event:" + event_id))
+
+
+@dataclass
+class AnswerAccount:
+    """Per event, the accepted Messaging API requests (a reply by its token or a push by its retry key)."""
+    lost: int
+    duplicated: int
+    replies: int
+    pushes: int
+    rejected: int             # reply requests the stub refused (token used twice …)
+    answer_wall: dict = field(default_factory=dict)   # event id -> wall time of the first accepted answer
+
+
+def account_answers(sent: list[Sent], stub_messages: list[dict], stub_requests: list[dict]) -> AnswerAccount:
+    by_token = {s.reply_token: s.event_id for s in sent}
+    by_key = {derived_retry_key(s.event_id): s.event_id for s in sent}
+    requests_of: dict[str, set] = {}
+    first: dict[str, float] = {}
+    replies = pushes = 0
+    seen_requests = set()
+    for m in stub_messages:
+        event_id = by_token.get(m.get("replyToken")) or by_key.get(m.get("retryKey"))
+        if event_id is None or m["requestId"] in seen_requests:
+            continue
+        seen_requests.add(m["requestId"])
+        requests_of.setdefault(event_id, set()).add(m["requestId"])
+        replies += m["kind"] == "reply"
+        pushes += m["kind"] == "push"
+        first.setdefault(event_id, datetime.fromisoformat(m["receivedAt"]).timestamp())
+    rejected = sum(1 for r in stub_requests if r["path"] == REPLY_PATH and r["status"] == 400
+                   and r.get("note") != "injected fault")
+    return AnswerAccount(lost=sum(1 for s in sent if s.event_id not in first),
+                         duplicated=sum(1 for ids in requests_of.values() if len(ids) > 1),
+                         replies=replies, pushes=pushes, rejected=rejected, answer_wall=first)
+
+
 # ------------------------------------------------------------------ accounting
 @dataclass
 class ReplyAccount:
@@ -255,18 +356,22 @@ def account_replies(sent: list[Sent], stub_requests: list[dict]) -> ReplyAccount
     return ReplyAccount(lost, duplicated, accepted, rejected, unknown, first)
 
 
-def account_database(db: Path, sent: list[Sent]) -> dict:
-    """Exchanges and idempotency rows the bot stored for the sent events."""
+def account_database(db, sent: list[Sent]) -> dict:
+    """Exchanges and idempotency rows the bot stored for the sent events (``db``: a SQLite path or a
+    PostgreSQL URL)."""
     conn = open_db(db)
     try:
         ids = {s.event_id for s in sent}
         exchanges = {}
-        for event_id, n in conn.execute("SELECT event_id, count(*) FROM bot_exchanges GROUP BY event_id"):
+        for event_id, n in conn.execute("SELECT event_id, count(*) FROM bot_exchanges GROUP BY event_id").fetchall():
             if event_id in ids:
                 exchanges[event_id] = n
-        states = dict(conn.execute("SELECT event_id, state FROM bot_processed_events"))
+        states = dict(conn.execute("SELECT event_id, state FROM bot_processed_events").fetchall())
         degraded = conn.execute("SELECT count(*) FROM bot_exchanges WHERE degraded = 1").fetchone()[0]
-        decisions = dict(conn.execute("SELECT decision, count(*) FROM bot_exchanges GROUP BY decision"))
+        decisions = dict(conn.execute("SELECT decision, count(*) FROM bot_exchanges GROUP BY decision").fetchall())
+        queue = {}
+        if "bot_event_queue" in table_names(conn):
+            queue = dict(conn.execute("SELECT state, count(*) FROM bot_event_queue GROUP BY state").fetchall())
         # SQLite's own check; a PostgreSQL server keeps its files consistent itself
         integrity = conn.execute("PRAGMA quick_check").fetchone()[0] if dialect(conn) == "sqlite" else "ok"
     finally:
@@ -274,7 +379,7 @@ def account_database(db: Path, sent: list[Sent]) -> dict:
     return {"missing_exchanges": sum(1 for i in ids if i not in exchanges),
             "extra_exchanges": sum(n - 1 for n in exchanges.values() if n > 1),
             "not_done": sum(1 for i in ids if states.get(i) != "done"),
-            "degraded": degraded, "decisions": decisions, "integrity": integrity}
+            "degraded": degraded, "decisions": decisions, "queue": queue, "integrity": integrity}
 
 
 def percentiles(values: list[float]) -> dict:

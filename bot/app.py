@@ -32,10 +32,12 @@ from bot.disaster_support import build_disaster_support
 from bot.faq_directory import FaqDirectory
 from bot.language.chat import ChatLanguages
 from bot.language.memory import LanguageMemory
+from bot.line.answering import QUEUE, AnswerWorkers, choose_mode
 from bot.line.claims import EventClaims
 from bot.line.client import LineSender
 from bot.line.handler import EventHandler
 from bot.line.identity import UserHasher
+from bot.line.queue import EventQueue
 from bot.line.webhook import init_webhook
 from bot.records.exchanges import ExchangeLog
 from bot.richmenu.switch import follow_disaster_mode
@@ -44,6 +46,7 @@ from bot.settings import SettingsStore
 from bot.startup import prepare_in_background, require_knowledge_base
 from bot.storage import BotDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
+from faq.db import dialect
 from faq.store import FaqStore
 from index.config import cache_from_env, make_embedder, search_config_from_env
 from index.prepare import prepare_knowledge_base
@@ -79,7 +82,14 @@ def create_app(config: dict | None = None, *, default_env: str = "development", 
     parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"]) if app.config["LINE_CHANNEL_SECRET"] else None
     if parser is None:
         log.warning("LINE_CHANNEL_SECRET is not set: /callback refuses every request (503)")
-    init_webhook(app, services.events, parser)
+    init_webhook(app, services.events, parser, services.answer_workers)
+    if services.answer_workers is not None:
+        log.info("answering mode: queue (%d answering thread(s) per process; FAQBOT_ANSWER_MODE=inline "
+                 "answers inside the webhook request)", services.answer_workers.threads)
+        services.answer_workers.ensure_running()
+    else:
+        log.info("answering mode: inline (in the webhook request; FAQBOT_ANSWER_MODE=queue stores events "
+                 "for answering threads)")
     init_console(app, services, make_embedder, cache_from_env, share_factory(app.config))
     services.learn_wording = console_services(app).proposals.from_resident
 
@@ -182,5 +192,9 @@ def build_services(cfg) -> BotServices:
                                          smalltalk=smalltalk, help_contact=cfg.get("FAQBOT_MULTILINGUAL_HELP", ""),
                                          default_hours=DEFAULT_DESK_HOURS,
                                          support=services.support, learn_wording=_learner(services))
-    services.events = EventHandler(services.conversation, EventClaims(database), exchanges, sender)
+    claims = EventClaims(database)
+    services.events = EventHandler(services.conversation, claims, exchanges, sender)
+    if choose_mode(cfg.get("FAQBOT_ANSWER_MODE") or "", dialect(database.conn())) == QUEUE:
+        services.answer_workers = AnswerWorkers(EventQueue(database, claims, clock), services.events,
+                                                int(cfg.get("FAQBOT_ANSWER_THREADS", 1)))
     return services

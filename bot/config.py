@@ -21,6 +21,8 @@ MAX_WEBHOOK_BODY_BYTES = 1024 * 1024
 MIN_PRODUCTION_SALT_CHARS = 16
 MIN_PRODUCTION_SECRET_KEY_CHARS = 32
 DEFAULT_CONSOLE_SESSION_HOURS = 8
+ANSWER_MODES = ("inline", "queue")
+DEFAULT_ANSWER_THREADS = 1
 
 
 # The only accepted values of FAQBOT_ENV, exactly as written: a typo must not start a production server
@@ -64,6 +66,15 @@ def _bool_setting(environ, name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} は 1 か 0 にしてください / {name} must be 1 or 0: {raw!r}")
+
+
+def _choice_setting(environ, name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, or "" when unset (the program chooses)."""
+    raw = (environ.get(name) or "").strip().lower()
+    if raw and raw not in choices:
+        raise ConfigError(f"{name} は {' / '.join(choices)} のどれかにしてください / "
+                          f"{name} must be one of {', '.join(choices)}: {raw!r}")
+    return raw
 
 
 def _database_setting(environ) -> str:
@@ -128,6 +139,10 @@ def config_from_env(environ=os.environ, default_env: str = "development") -> dic
         "FAQBOT_CONSOLE_SESSION_HOURS": _int_setting(environ, "FAQBOT_CONSOLE_SESSION_HOURS",
                                                      DEFAULT_CONSOLE_SESSION_HOURS, 1),
         "FAQBOT_CONSOLE_PROXY_HOPS": _int_setting(environ, "FAQBOT_CONSOLE_PROXY_HOPS", 0, 0),
+        # Answering (bot/line/answering.py): "inline" in the webhook request, or "queue" (stored, then
+        # answered by FAQBOT_ANSWER_THREADS threads per process); unset: queue on PostgreSQL, inline on SQLite.
+        "FAQBOT_ANSWER_MODE": _choice_setting(environ, "FAQBOT_ANSWER_MODE", ANSWER_MODES),
+        "FAQBOT_ANSWER_THREADS": _int_setting(environ, "FAQBOT_ANSWER_THREADS", DEFAULT_ANSWER_THREADS, 0),
         # Set only by scripts/run_local.py: mounts the local chat page and Messaging API stub.
         "FAQBOT_EMULATOR": False,
         "MAX_CONTENT_LENGTH": MAX_WEBHOOK_BODY_BYTES,

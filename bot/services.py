@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # types only: the services are built in bot.app
     from bot.desk.tickets import TicketStore
     from bot.disaster import DisasterModes
     from bot.disaster_support import DisasterSupport
+    from bot.line.answering import AnswerWorkers
     from bot.line.client import LineSender
     from bot.line.handler import EventHandler
     from bot.records.exchanges import ExchangeLog
@@ -43,6 +44,7 @@ class BotServices:
     # learn_wording(faq_id, wording): a resident's wording that a 「もしかして」 choice resolved, proposed as an
     # alt question (the console's 言い換え候補; set by the composition root once the console exists)
     learn_wording: Callable[[str, str], object] | None = None
+    answer_workers: AnswerWorkers | None = None  # queue mode (FAQBOT_ANSWER_MODE): the answering threads
 
 
 def bot_services(app) -> BotServices:

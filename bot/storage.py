@@ -6,6 +6,7 @@ about it, and other code goes through that module's methods, never its own SQL:
 
 - ``bot_settings``: :mod:`bot.settings` (``SettingsStore``; disaster mode, secrets, index-build status)
 - ``bot_processed_events``: :mod:`bot.line.claims`
+- ``bot_event_queue``: :mod:`bot.line.queue` (``EventQueue``; the answer queue)
 - ``bot_exchanges``, ``bot_users``: :mod:`bot.records.exchanges` (``ExchangeLog``)
 - ``bot_tickets``, ``bot_ticket_messages``: :mod:`bot.desk.tickets` (``TicketStore``)
 - ``bot_broadcasts``: :mod:`bot.records.broadcasts`
@@ -147,7 +148,27 @@ def _create_v3(db: Database) -> None:
         db.execute("DROP TABLE bot_handoff_requests")
 
 
-MIGRATIONS = [_create_v1, _create_v2, _create_v3]
+def _create_v4(db: Database) -> None:
+    """The answer queue (FAQBOT_ANSWER_MODE=queue): webhook events stored by /callback and answered by
+    workers. ``payload`` is the raw event (unmasked text, LINE user id) and is cleared once the event is
+    done or failed; times are Unix seconds like the claims' lease."""
+    db.execute("""CREATE TABLE bot_event_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        enqueued_at REAL NOT NULL,
+        event_time REAL,
+        payload TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        worker TEXT,
+        lease_until REAL,
+        finished_at REAL,
+        error TEXT)""")
+    db.execute("CREATE INDEX bot_event_queue_state ON bot_event_queue(state, id)")
+    db.execute("CREATE INDEX bot_event_queue_enqueued ON bot_event_queue(enqueued_at)")
+
+
+MIGRATIONS = [_create_v1, _create_v2, _create_v3, _create_v4]
 
 
 class ComponentDatabase:

@@ -40,6 +40,7 @@ def main(days: int | None, dry_run: bool) -> None:
     click.echo(f"{days} 日より古い記録（{report.cutoff} より前）: {verb}")
     click.echo(f"  会話記録: {report.exchanges}件")
     click.echo(f"  処理済みイベント: {report.processed_events}件")
+    click.echo(f"  応答キューのイベント: {report.queued_events}件")
     click.echo(f"  利用者の登録状況: {report.users}件")
     click.echo(f"  終了した職員相談（チケット）: {report.tickets}件（メッセージ {report.ticket_messages}件）")
     click.echo(f"  終了した相談から消したLINEの利用者ID: {report.line_ids}件")

@@ -42,6 +42,9 @@ def pytest_configure(config):
     session_url = urlunsplit(parts._replace(path="/" + name))
     _pg_session.update(admin_url=admin_url, name=name)
     os.environ["FAQBOT_TEST_PG_SESSION_URL"] = session_url
+    # PostgreSQL's default answering mode is the queue; the suite's webhook tests read the answer when
+    # /callback returns, so they keep the inline mode here (the queue tests set FAQBOT_ANSWER_MODE).
+    os.environ.setdefault("FAQBOT_ANSWER_MODE", "inline")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PGMAP_DIR), os.environ.get("PYTHONPATH", "")) if p)
     import faq.db
     _pg_session["pgmap"] = _load_pgmap()

@@ -96,12 +96,14 @@ def bot_env(db: Path, index_dir: Path, stub_url: str, secret: str, work: Path) -
     return env
 
 
-def start_bot(env: dict, work: Path, workers: int, threads: int, timeout: float = 600) -> tuple[Server, str]:
+def start_bot(env: dict, work: Path, workers: int, threads: int, timeout: float = 600,
+              name: str = "gunicorn") -> tuple[Server, str]:
+    """gunicorn serving ``wsgi:app``; ``name`` names its log file (several hosts in one directory)."""
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "--workers", str(workers),
             "--threads", str(threads), "--timeout", "300", "--graceful-timeout", "10",
             "--backlog", "2048", "--no-control-socket", "wsgi:app"]
-    server = Server("gunicorn", argv, env, work / "gunicorn.log")
+    server = Server(name, argv, env, work / f"{name}.log")
     url = f"http://127.0.0.1:{port}"
     server.wait_ready(f"{url}/healthz", lambda r: r.status_code == 200 and r.json()["status"] == "ok", timeout)
     return server, url

@@ -20,6 +20,7 @@ on another site cannot send without a CORS preflight that the stub never answers
     POST /_stub/reset         {}                  clear all state
     POST /_stub/reply-tokens  {"replyToken", "userId"}
     POST /_stub/faults        {"faults": [500, 429, "timeout", ...]}
+    GET  /_stub/faults                            the faults not yet used
 
 Run standalone: ``python -m bot.emulator.stub --port 8081 [--spec-dir DIR]``.
 """
@@ -395,6 +396,10 @@ def _add_inspection_routes(bp: Blueprint) -> None:
             get_stub_state().inject_faults((body.get("faults") if isinstance(body, dict) else None) or [])
         except (TypeError, ValueError) as exc:
             return _error(400, str(exc))
+        return jsonify({"pending": get_stub_state().pending_faults})
+
+    @bp.get("/_stub/faults")
+    def stub_pending_faults():
         return jsonify({"pending": get_stub_state().pending_faults})
 
 

@@ -14,10 +14,14 @@ Crash window (the choice): a claim is a lease of :data:`LEASE_SECONDS`.
 * If the worker died after claiming (crash, restart, kill), its claim goes stale;
   a redelivery after the lease is handled again, so the message is not lost.
   The redelivered reply token has usually expired by then: in a 1:1 chat the answer
-  is pushed instead, with a retry key derived from the event id (bot/event_handler.py).
+  is pushed instead, with a retry key derived from the event id (bot/line/handler.py).
 
 So: never silently lost when LINE redelivers, answered twice only if the process
 dies between sending the reply and one SQLite UPDATE.
+
+With the answer queue (bot/line/queue.py) the claim is made when /callback stores the event, in the
+same transaction, and completed by the worker that answered it; the queue's own short lease (with a
+heartbeat) then covers a killed worker, without waiting for LINE to redeliver.
 """
 from __future__ import annotations
 
@@ -38,20 +42,24 @@ class EventClaims:
 
     def claim(self, event_id: str) -> bool:
         """True if this worker should handle the event now."""
-        now = self.clock()
         with transaction(self.db.conn()) as db:
-            row = db.execute("SELECT state, claimed_at FROM bot_processed_events WHERE event_id = ?",
-                             [event_id]).fetchone()
-            if row is None:
-                db.execute("INSERT INTO bot_processed_events (event_id, state, claimed_at) VALUES (?, ?, ?)",
-                           [event_id, PROCESSING, now])
-                return True
-            state, claimed_at = row
-            if state == PROCESSING and now - claimed_at >= self.lease_seconds:
-                db.execute("UPDATE bot_processed_events SET claimed_at = ?, attempts = attempts + 1 "
-                           "WHERE event_id = ?", [now, event_id])
-                return True
-            return False
+            return self.claim_in(db, event_id, self.clock())
+
+    def claim_in(self, db, event_id: str, now: float) -> bool:
+        """The claim inside the caller's write transaction (the answer queue stores the event in the
+        same transaction, so a redelivery is never stored twice)."""
+        row = db.execute("SELECT state, claimed_at FROM bot_processed_events WHERE event_id = ?",
+                         [event_id]).fetchone()
+        if row is None:
+            db.execute("INSERT INTO bot_processed_events (event_id, state, claimed_at) VALUES (?, ?, ?)",
+                       [event_id, PROCESSING, now])
+            return True
+        state, claimed_at = row
+        if state == PROCESSING and now - claimed_at >= self.lease_seconds:
+            db.execute("UPDATE bot_processed_events SET claimed_at = ?, attempts = attempts + 1 "
+                       "WHERE event_id = ?", [now, event_id])
+            return True
+        return False
 
     def complete(self, event_id: str) -> None:
         self.db.conn().execute("UPDATE bot_processed_events SET state = ?, completed_at = ? WHERE event_id = ?",

@@ -33,6 +33,7 @@ from linebot.v3.messaging.exceptions import ApiException
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 3.05
+INVALID_REPLY_TOKEN = "Invalid reply token"   # LINE's message for a used or expired reply token
 READ_TIMEOUT_SECONDS = 10.0
 
 
@@ -55,6 +56,11 @@ class SendResult:
     attempts: int
     error: str | None = None         # for staff: HTTP status and LINE's message (never user text)
     request_id: str | None = None
+
+    @property
+    def used_token(self) -> bool:
+        """LINE refused a reply token as invalid: used already (or expired)."""
+        return bool(self.error) and self.error.startswith("HTTP 400") and INVALID_REPLY_TOKEN in self.error
 
 
 def _header(headers, name: str) -> str | None:
@@ -110,11 +116,14 @@ class LineSender:
     # -- public ----------------------------------------------------------
     def reply(self, reply_token: str, messages: list) -> bool:
         """Send the reply to a webhook event. True if LINE accepted it."""
+        return self.reply_result(reply_token, messages).ok
+
+    def reply_result(self, reply_token: str, messages: list) -> SendResult:
+        """:meth:`reply` with LINE's answer (``used_token`` tells a reply token that was already used)."""
         def call():
             request = ReplyMessageRequest(reply_token=reply_token, messages=messages)
             return self._messaging_api().reply_message_with_http_info(request, _request_timeout=self.timeout)
-        result = self._send("reply", call, REPLY_POLICY, retry_key=None)
-        return result.ok
+        return self._send("reply", call, REPLY_POLICY, retry_key=None)
 
     def push(self, to: str, messages: list, retry_key: str, policy: RetryPolicy = PUSH_POLICY) -> SendResult:
         """Push to one user with the caller's (stored) retry key."""

@@ -8,7 +8,10 @@ those. Otherwise every well-formed event is handled (an empty ``events`` array,
 LINE's "verify", is just 200); events of types the SDK does not know are
 ignored; if any event is malformed the response is 400 (so it shows in LINE's
 error statistics) after the good events of the same body were handled — a
-redelivery of the body does not answer those twice (see event_claims).
+redelivery of the body does not answer those twice (see bot/line/claims.py).
+
+"Handled" depends on the answering mode (bot/line/answering.py): ``inline`` answers each event
+inside this request; ``queue`` stores it in the answer queue and answering workers reply.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 
+from bot.line.answering import AnswerWorkers
 from bot.line.events import MALFORMED, OK, UNKNOWN, BodyError, parse_event, read_body
 from bot.line.handler import EventHandler
 
@@ -33,10 +37,12 @@ webhook_blueprint = Blueprint("line_webhook", __name__)
 class WebhookServices:
     handler: EventHandler
     parser: WebhookParser | None   # None without a channel secret: every request is refused (503)
+    workers: AnswerWorkers | None = None   # queue mode: events are stored for these workers
 
 
-def init_webhook(app: Flask, handler: EventHandler, parser: WebhookParser | None) -> None:
-    app.extensions[EXTENSION_KEY] = WebhookServices(handler, parser)
+def init_webhook(app: Flask, handler: EventHandler, parser: WebhookParser | None,
+                 workers: AnswerWorkers | None = None) -> None:
+    app.extensions[EXTENSION_KEY] = WebhookServices(handler, parser, workers)
     app.register_blueprint(webhook_blueprint)
 
 
@@ -77,10 +83,13 @@ def callback():
         return _refuse(400, f"not a webhook body: {exc}")
 
     parsed = [parse_event(raw_event) for raw_event in raw_events]
-    handler = wired.handler
+    handler, workers = wired.handler, wired.workers
     for item in parsed:
         if item.status == OK:
-            handler.handle(item.event)
+            if workers is not None:
+                workers.submit(item)
+            else:
+                handler.handle(item.event)
         elif item.status == UNKNOWN:
             log.info("webhook event of unknown type %.40r ignored (id %.40s)", item.type, item.event_id)
         else:

@@ -23,15 +23,16 @@ class PurgeReport:
     ticket_messages: int
     dry_run: bool
     line_ids: int = 0       # raw LINE ids cleared from tickets closed LINE_ID_GRACE_DAYS ago (not deleted rows)
+    queued_events: int = 0  # answer-queue rows (their raw event is already cleared once answered)
 
     @property
     def total(self) -> int:
         return (self.exchanges + self.processed_events + self.users + self.tickets
-                + self.ticket_messages)
+                + self.ticket_messages + self.queued_events)
 
 
 def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, clock: Clock = SYSTEM_CLOCK) -> PurgeReport:
-    """Delete exchanges, handled-event ids, inactive-for-long users and desk tickets closed before the
+    """Delete exchanges, handled-event ids, answer-queue rows, inactive-for-long users and desk tickets closed before the
     cutoff (open tickets are never deleted: a resident is still waiting for an answer); clear the raw
     LINE id of tickets closed more than LINE_ID_GRACE_DAYS ago.
 
@@ -47,6 +48,7 @@ def purge(db: BotDatabase, older_than_days: int, dry_run: bool = False, clock: C
     targets = [
         ("exchanges", "bot_exchanges", "created_at < ?", cutoff),
         ("processed_events", "bot_processed_events", "claimed_at < ?", cutoff_epoch),
+        ("queued_events", "bot_event_queue", "enqueued_at < ?", cutoff_epoch),
         ("users", "bot_users", "last_seen < ?", cutoff),
         ("ticket_messages", "bot_ticket_messages",
          "ticket_id IN (SELECT id FROM bot_tickets WHERE status = 'closed' AND closed_at < ?)", cutoff),
