@@ -45,5 +45,5 @@ if ! "${as[@]}" "$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 60 
   cat "$work/server.log" >&2
   exit 1
 fi
-echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $NF}') on 127.0.0.1:$port in $work (throwaway cluster)" >&2
+echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port in $work (throwaway cluster)" >&2
 FAQBOT_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres" "$@"
