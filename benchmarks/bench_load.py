@@ -112,7 +112,8 @@ def copy_faq(source: Path, target: Path) -> None:
         store.close()
 
 
-def run_load(s: LoadSettings, log=print) -> dict:
+def _inputs(s: LoadSettings, log):
+    """What every run sends: the FAQ data set, the questions, the residents and the channel secret."""
     if s.faq_db and s.index_dir:
         data = lk.DataSet(Path(s.faq_db), Path(s.index_dir), s.entries, bool(s.stand_in))
     else:
@@ -121,6 +122,11 @@ def run_load(s: LoadSettings, log=print) -> dict:
     rng = random.Random(s.seed)
     users = ["U" + "%032x" % rng.getrandbits(128) for _ in range(s.users)]
     secret = "bench-" + uuid.uuid4().hex
+    return data, queries, rng, users, secret
+
+
+def run_load(s: LoadSettings, log=print) -> dict:
+    data, queries, rng, users, secret = _inputs(s, log)
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     db = work / "faqbot.sqlite3"
     copy_faq(data.faq_db, db)
@@ -254,14 +260,7 @@ def _wait_for_answers(stub_url: str, sent: list, seconds: float, log) -> list[di
 
 
 def run_multihost(s: LoadSettings, log=print) -> dict:
-    if s.faq_db and s.index_dir:
-        data = lk.DataSet(Path(s.faq_db), Path(s.index_dir), s.entries, bool(s.stand_in))
-    else:
-        data = lk.prepare_dataset(s.entries, stand_in=s.stand_in, log=log)
-    queries = lk.load_queries()
-    rng = random.Random(s.seed)
-    users = ["U" + "%032x" % rng.getrandbits(128) for _ in range(s.users)]
-    secret = "bench-" + uuid.uuid4().hex
+    data, queries, rng, users, secret = _inputs(s, log)
     work = Path(tempfile.mkdtemp(prefix="bench-hosts-"))
     db_path = work / "faqbot.sqlite3"
     drop = None

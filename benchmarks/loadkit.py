@@ -13,7 +13,6 @@ import os
 import random
 import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +21,6 @@ import aiohttp
 import numpy as np
 
 from bot.emulator import signed_events as wh
-from faq.db import dialect, open_db, table_names
 from bot.emulator.loadkit import (  # noqa: F401 - the servers, used by bench_load.py through this module
     REPLY_PATH,
     ROOT,
@@ -31,6 +29,8 @@ from bot.emulator.loadkit import (  # noqa: F401 - the servers, used by bench_lo
     start_stub,
     warm_workers,
 )
+from bot.line.handler import push_retry_key
+from faq.db import dialect, open_db, table_names
 
 DATA_DIR = ROOT / "var" / "bench-load"
 STAND_IN_ABOVE = 20_000          # above this many entries the FAQ side is embedded by HashEmbedder
@@ -182,6 +182,16 @@ async def _post(session: aiohttp.ClientSession, url: str, secret: str, event: di
     record.done = time.monotonic()
 
 
+async def _arrivals(start: float, rate: float, seconds: float):
+    """(i, scheduled time) of each event at a fixed arrival rate, sleeping until it is due."""
+    for i in range(int(round(rate * seconds))):
+        at = start + i / rate
+        delay = at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        yield i, at
+
+
 async def open_loop(url: str, secret: str, queries: list[str], users: list[str], rng: random.Random, *,
                     rate: float, seconds: float, phase: str, timeout: float, max_connections: int) -> list[Sent]:
     """Events at a fixed arrival rate (latency measured from the scheduled time, so a slow server
@@ -191,12 +201,7 @@ async def open_loop(url: str, secret: str, queries: list[str], users: list[str],
     connector = aiohttp.TCPConnector(limit=max_connections)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.monotonic()
-        n = int(round(rate * seconds))
-        for i in range(n):
-            at = start + i / rate
-            delay = at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async for i, at in _arrivals(start, rate, seconds):
             event = make_event(queries, users, rng)
             record = Sent(event["webhookEventId"], event["replyToken"], phase, at, time.time() - (time.monotonic() - at))
             sent.append(record)
@@ -266,12 +271,7 @@ async def multi_host_loop(urls: list[str], secret: str, queries: list[str], user
     connector = aiohttp.TCPConnector(limit=max_connections)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.monotonic()
-        n = int(round(rate * seconds))
-        for i in range(n):
-            at = start + i / rate
-            delay = at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async for i, at in _arrivals(start, rate, seconds):
             if on_tick is not None:
                 on_tick(time.monotonic() - start)
             event = make_event(queries, users, rng)
@@ -281,11 +281,6 @@ async def multi_host_loop(urls: list[str], secret: str, queries: list[str], user
             tasks.append(asyncio.create_task(one(session, i, event, record, rng.random() < redeliver)))
         await asyncio.gather(*tasks)
     return sent
-
-
-def derived_retry_key(event_id: str) -> str:
-    """The retry key the bot pushes a late answer with (bot/line/handler.py)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "faqbot-webhook-event:" + event_id))
 
 
 @dataclass
@@ -301,7 +296,7 @@ class AnswerAccount:
 
 def account_answers(sent: list[Sent], stub_messages: list[dict], stub_requests: list[dict]) -> AnswerAccount:
     by_token = {s.reply_token: s.event_id for s in sent}
-    by_key = {derived_retry_key(s.event_id): s.event_id for s in sent}
+    by_key = {push_retry_key(s.event_id): s.event_id for s in sent}
     requests_of: dict[str, set] = {}
     first: dict[str, float] = {}
     replies = pushes = 0

@@ -12,6 +12,12 @@ from bot.line.responder import DeliveryLog, Reply, Responder
 log = logging.getLogger(__name__)
 
 
+def push_retry_key(event_id: str) -> str:
+    """The X-Line-Retry-Key of a late answer's push: derived from the webhookEventId, so every worker,
+    host and redelivery that pushes the same event's answer gets it delivered once."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "faqbot-webhook-event:" + event_id))
+
+
 class EventHandler:
     def __init__(self, responder: Responder, claims: EventClaims, exchanges: DeliveryLog,
                  replier: LineSender):
@@ -103,8 +109,7 @@ class EventHandler:
         user_id = getattr(source, "user_id", None) if getattr(source, "type", None) == "user" else None
         if not user_id:
             return False
-        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, "faqbot-webhook-event:" + event_id))
-        result = self.replier.push(user_id, messages, retry_key)
+        result = self.replier.push(user_id, messages, push_retry_key(event_id))
         if result.ok:
             log.info("event %s: no reply (failed or token too old); the answer was pushed instead", event_id)
         else:
