@@ -5,12 +5,14 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .model import RECORD_KEYS, TRANSLATION_FIELDS, TRANSLATION_LANGUAGES, FaqEntry
-from .validate import Problem, ValidationError, validate_records
+from .headers import known_headers_hint, target
+from .validate import ImportNotes, Problem, ValidationError, validate_records
 
 FORMATS = ("jsonl", "csv", "yaml")
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -84,10 +86,27 @@ def parse_csv(text: str, source: str):
                                        f"bad CSV header: {exc}")]) from None
     header = [h.strip() if h else h for h in header]
     reader.fieldnames = header
-    missing = [k for k in ("question", "answer") if k not in header]
+    named = [h for h in header if h]
+    # a city's own headers (質問, 回答, 分類 …) stand for our columns; anything else is reported once here
+    unknown = [h for h in named if target(h) is None and _translation_column(h) is None]
+    if unknown:
+        raise ValidationError([Problem(source, "1行目", ", ".join(unknown),
+                                       "未知の列があります。不要な列は削除するか、見出しを直してください"
+                                       f"（読み替える見出し: {known_headers_hint()}）",
+                                       f"unknown column(s): {', '.join(unknown)}")])
+    targets: dict[str, str] = {}
+    for h in named:
+        key = target(h)
+        if key in targets and key not in (None, "category", "tags"):  # several classification/keyword columns are fine
+            raise ValidationError([Problem(source, "1行目", f"{targets[key]}, {h}",
+                                           "同じ項目を表す列が複数あります（どちらか一方にしてください）",
+                                           f"two columns for {key}: {targets[key]}, {h}")])
+        targets.setdefault(key, h)
+    missing = [k for k in ("question", "answer") if k not in targets]
     if missing:
         raise ValidationError([Problem(source, "1行目", ", ".join(missing),
-                                       "見出し行に必要な列がありません", f"missing column(s): {', '.join(missing)}")])
+                                       "見出し行に必要な列がありません（質問・回答の列）",
+                                       f"missing column(s): {', '.join(missing)}")])
     rows = []
     try:
         for index, row in enumerate(reader, start=2):
@@ -158,7 +177,14 @@ def parse_yaml(text: str, source: str):
     return rows
 
 
-def read_entries(path: str | Path, fmt: str | None = None) -> list[FaqEntry]:
+@dataclass
+class ImportRead:
+    """Every entry of the files, valid, and what was done to them (for the staff report)."""
+    entries: list[FaqEntry]
+    notes: ImportNotes = field(default_factory=ImportNotes)
+
+
+def read_entries(path: str | Path, fmt: str | None = None, notes: ImportNotes | None = None) -> list[FaqEntry]:
     """Parse and validate the whole file; raises ValidationError and reads nothing partially."""
     path = Path(path)
     source = path.name
@@ -169,20 +195,28 @@ def read_entries(path: str | Path, fmt: str | None = None) -> list[FaqEntry]:
         raise ValidationError([Problem(source, "", None, "ファイルが大きすぎます（50MBまで）", "file too large")])
     text = _decode(path.read_bytes(), source)
     parse = {"jsonl": parse_jsonl, "csv": parse_csv, "yaml": parse_yaml}[fmt]
-    return validate_records(parse(text, source), source)
+    return validate_records(parse(text, source), source, notes)
 
 
 def read_many(paths, fmt: str | None = None) -> list[FaqEntry]:
     """Several files read as one import: every problem in every file is reported together."""
+    return read_import(paths, fmt).entries
+
+
+def read_import(paths, fmt: str | None = None) -> ImportRead:
+    """read_many() with what the import did: entries converted from HTML, headers read as our keys."""
     entries: list[FaqEntry] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
+    notes = ImportNotes()
     for path in paths:
+        file_notes = ImportNotes()
         try:
-            batch = read_entries(path, fmt)
+            batch = read_entries(path, fmt, file_notes)
         except ValidationError as exc:
             problems += exc.problems
             continue
+        notes.add(file_notes)
         for e in batch:
             if e.id in first_seen:
                 problems.append(Problem(Path(path).name, "", "id", f"IDが重複しています: {e.id}（{first_seen[e.id]}にもあります）",
@@ -192,7 +226,7 @@ def read_many(paths, fmt: str | None = None) -> list[FaqEntry]:
                 entries.append(e)
     if problems:
         raise ValidationError(problems)
-    return entries
+    return ImportRead(entries, notes)
 
 
 def write_entries(entries: list[FaqEntry], path: str | Path, fmt: str | None = None) -> None:

@@ -16,7 +16,7 @@ import time
 import click
 
 from faq.model import CATEGORIES, FaqEntry
-from faq.text import normalize
+from faq.markup import plain_text
 from index.build import build_index, count_texts
 from index.config import cache_from_env, make_embedder, search_config_from_env
 from index.evaluation import load_qrels, load_queries, metrics, run_queries
@@ -26,11 +26,16 @@ JSON_KEYS = ("ndcg@10", "recall@10", "hit@1", "hit@3", "hit@10", "mrr@10", "n_qu
              "latency_ms_p50", "latency_ms_p99", "answer_rate", "answer_precision")
 
 
+def _text(value) -> str:
+    """Normalized, and plain text when a CMS export left HTML in it (markup is neither shown nor searched)."""
+    return plain_text(str(value or ""))[0]
+
+
 def _translations(value) -> dict:
     """Well-formed translations only (lenient like the rest of this loader)."""
     if not isinstance(value, dict):
         return {}
-    return {lang: {"question": normalize(str(t["question"])), "answer": normalize(str(t.get("answer") or ""))}
+    return {lang: {"question": _text(t["question"]), "answer": _text(t.get("answer"))}
             for lang, t in value.items() if isinstance(t, dict) and t.get("question")}
 
 
@@ -53,9 +58,9 @@ def load_faq(path: str) -> list[FaqEntry]:
             seen.add(fid)
             alts = r.get("alt_questions") if isinstance(r.get("alt_questions"), list) else []
             entries.append(FaqEntry(
-                id=fid, question=normalize(str(r.get("question") or "")), answer=normalize(str(r.get("answer") or "")),
+                id=fid, question=_text(r.get("question")), answer=_text(r.get("answer")),
                 category=r.get("category") if r.get("category") in CATEGORIES else "general",
-                alt_questions=[normalize(str(a)) for a in alts if str(a).strip()],
+                alt_questions=[_text(a) for a in alts if str(a).strip()],
                 tags=[str(t) for t in r.get("tags") or [] if isinstance(t, str)] if isinstance(r.get("tags"), list) else [],
                 translations=_translations(r.get("translations"))))
     if not entries:

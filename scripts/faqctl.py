@@ -13,7 +13,7 @@ import sys
 import click
 
 from faq.db import DatabaseError
-from faq.formats import FORMATS, read_many, write_entries
+from faq.formats import FORMATS, ImportRead, read_import, write_entries
 from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry
 from faq.store import FaqStore, NotFound
 from faq.validate import ValidationError
@@ -92,9 +92,11 @@ def import_cmd(obj, files, fmt, replace_all, dry_run, by):
     """FILES（.jsonl / .csv / .yaml、複数可）からFAQを取り込みます。
     1件でも誤りがあれば何も変更しません（全件を1つのトランザクションで反映）。"""
     try:
-        entries = read_many(files, fmt)
+        read = read_import(files, fmt)
     except (ValidationError, ValueError) as exc:
         raise CommandError(f"取り込みを中止しました（何も変更していません） / import aborted, nothing changed:\n{exc}")
+    entries = read.entries
+    _import_notes(read)
     if dry_run:
         click.echo(f"検証OK: {len(entries)}件（--dry-run のため変更なし） / valid, {len(entries)} entries")
         return
@@ -103,6 +105,20 @@ def import_cmd(obj, files, fmt, replace_all, dry_run, by):
     obj.changed = report.added + report.updated + report.deactivated > 0
     click.echo(f"取り込み完了: 追加 {report.added}件, 更新 {report.updated}件, 変更なし {report.unchanged}件, "
                f"非公開化 {report.deactivated}件")
+
+
+def _import_notes(read: ImportRead) -> None:
+    """What staff should check after importing a CMS export: headers read as ours, HTML made plain."""
+    if read.notes.renamed:
+        pairs = ", ".join(f"{header}→{key}" for header, key in read.notes.renamed.items())
+        why = "（分類・カテゴリの値は、こちらのカテゴリに当たらないものをタグにしました）" \
+            if "category" in read.notes.renamed.values() else ""
+        click.echo(f"見出しの読み替え: {pairs}{why} / headers read as: {pairs}")
+    converted = read.notes.html_entries
+    if converted:
+        shown = ", ".join(converted[:10]) + (" …" if len(converted) > 10 else "")
+        click.echo(f"HTMLから文章に変換: {len(converted)}件（{shown}）。`faqctl show ID` で表示を確認してください"
+                   f" / converted from HTML: {len(converted)} entries")
 
 
 @cli.command("export")
