@@ -151,3 +151,17 @@ def test_faqctl_import_of_a_bad_cms_export_changes_nothing(env, tmp_path):
     r = run_cli(env, "--no-index", "import", str(write(tmp_path / "bad2.csv", unknown)))
     assert r.returncode == 1 and "bad2.csv 1行目 [更新日]: 未知の列があります" in r.stderr
     assert run_cli(env, "list", "--include-inactive", "--json").stdout == before
+
+
+def test_the_longest_importable_answer_is_sent_whole_within_lines_limit(tmp_path):
+    from bot.line.messages import TEXT_MAX, compose, line_length
+    answer = ("ご案内です😀。" * 800)[:ANSWER_MAX_CHARS]   # emoji count twice for LINE: over 5,000 units
+    path = write(tmp_path / "city.jsonl", json.dumps({"質問": "最長", "回答": answer,
+                                                       "URL": "https://www.city.example.lg.jp/x/"},
+                                                      ensure_ascii=False) + "\n")
+    [entry] = read_entries(path)
+    assert len(entry.answer) == ANSWER_MAX_CHARS and line_length(entry.answer) > TEXT_MAX
+    messages = compose([entry.answer, f"▼くわしくはこちら\n{entry.url}"])
+    assert len(messages) > 1 and all(line_length(m.text) <= TEXT_MAX for m in messages)
+    sent = "".join(m.text for m in messages)
+    assert sent.replace("\n", "").startswith(entry.answer.replace("\n", "")) and entry.url in sent
