@@ -38,6 +38,8 @@ def target(name) -> str | None:
     if name in RECORD_KEYS:
         return name
     key = header_key(name)
+    if key in RECORD_KEYS:   # "Question", "ＵＲＬ": ours in another case or width
+        return key
     if key in CATEGORY_HEADERS:
         return "category"
     return SYNONYMS.get(key)

@@ -17,6 +17,7 @@ _ELEMENTS = ("a|abbr|address|article|aside|b|big|blockquote|body|br|caption|cent
              "li|link|main|mark|meta|nav|noscript|ol|p|pre|q|s|section|small|span|strike|strong|style|sub|summary|"
              "sup|script|table|tbody|td|tfoot|th|thead|title|tr|tt|u|ul")
 _TAG = re.compile(rf"</?(?:{_ELEMENTS})(?=[\s/>])[^<>]*>|<!--", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^<>]*>")
 _REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|([A-Za-z][A-Za-z0-9]{1,31}));")
 
 _PARAGRAPH = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "blockquote", "pre", "figure",
@@ -186,10 +187,26 @@ def html_to_text(text: str) -> str:
     if not _TAG.search(text):
         # references only: the text's own line breaks are its layout
         return normalize(html.unescape(text))
+    text = _close_comments(text)
     parser = _TextParser()
-    parser.feed(text)
-    parser.close()
-    return normalize(parser.text())
+    try:
+        parser.feed(text)
+        parser.close()
+        plain = parser.text()
+    except AssertionError:
+        # html.parser gives up on some declarations ("<![foo[ …"): drop every tag instead of failing the import
+        plain = html.unescape(_ANY_TAG.sub("", text))
+    # unusable character references (&#0;, surrogates) become U+FFFD: nothing a resident can read
+    return normalize(plain.replace("\ufffd", ""))
+
+
+def _close_comments(text: str) -> str:
+    """A "<!--" never closed would make html.parser read the rest as text, tags and all: drop it."""
+    start = text.rfind("<!--")
+    while start >= 0 and text.find("-->", start + 4) < 0:
+        text = text[:start] + text[start + 4:]
+        start = text.rfind("<!--")
+    return text
 
 
 def plain_text(text: str) -> tuple[str, bool]:

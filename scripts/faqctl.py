@@ -118,7 +118,7 @@ def _import_notes(read: ImportRead) -> None:
     if converted:
         shown = ", ".join(converted[:10]) + (" …" if len(converted) > 10 else "")
         click.echo(f"HTMLから文章に変換: {len(converted)}件（{shown}）。`faqctl show ID` で表示を確認してください"
-                   f" / converted from HTML: {len(converted)} entries")
+                   f" / entries converted from HTML: {len(converted)}")
 
 
 @cli.command("export")

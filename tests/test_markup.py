@@ -1,5 +1,7 @@
 """HTML from a city's CMS export as the plain text residents read in LINE."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from faq.markup import html_to_text, looks_like_html, plain_text
 from faq.text import normalize
@@ -105,3 +107,23 @@ def test_full_width_and_invisible_characters_are_normalized_after_conversion():
 def test_unclosed_and_broken_markup_does_not_lose_text():
     assert html_to_text("<p>受付<b>時間<li>平日") == "受付時間\n・平日"
     assert html_to_text('<p>詳しくは<a href="https://example.jp/x">こちら') == "詳しくはこちら(https://example.jp/x)"
+
+
+def test_markup_html_parser_gives_up_on_or_an_unclosed_comment_still_becomes_text():
+    assert html_to_text("<p>受付<![foo[ x ]]>時間</p>") == "受付時間"
+    assert html_to_text("<!-- 閉じていない<p>本文") == "閉じていない\n\n本文"
+    assert html_to_text("<p>番号&#0;&#xD800;です</p>") == "番号です"
+
+
+MARKUP_PIECES = ["<p>", "</p>", "<br>", "<br/>", "<ul>", "<ol>", "<li>", "</li>", "<table>", "<tr>", "<td>", "</td>",
+                 '<a href="https://example.jp/x">', '<a href="/rel">', "</a>", "<script>", "</script>", "<style>",
+                 "<!--", "-->", "<![", "<!", "<?", "&amp;", "&nbsp;", "&#12354;", "&#x;", "&", "<", ">", "\n", " ",
+                 "　", "住民票", "5<10", "<注意>", "ｶﾅ", "\u200b", "]]>", '"', "=", "/"]
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=300)
+@given(st.lists(st.sampled_from(MARKUP_PIECES), max_size=40))
+def test_any_mix_of_markup_becomes_normalized_text_without_failing(pieces):
+    text, _ = plain_text("".join(pieces))
+    assert normalize(text) == text and "\x01" not in text and "\ufffd" not in text
+    assert "<p>" not in text and "<br>" not in text and "&nbsp;" not in text
