@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 from .model import CATEGORIES, RECORD_KEYS
 from .text import normalize
 
-# header (normalized, ASCII lower-cased) -> record key
+# header as staff write it -> record key (matched after NFKC, ASCII in any case)
 SYNONYMS: dict[str, str] = {
-    **dict.fromkeys(("質問", "問い", "問", "質問内容", "質問文", "q"), "question"),
-    **dict.fromkeys(("回答", "答え", "答", "回答内容", "回答文", "a"), "answer"),
-    **dict.fromkeys(("id", "番号", "no", "no.", "faq番号", "管理番号"), "id"),
+    **dict.fromkeys(("質問", "問い", "質問内容", "問", "質問文", "Q"), "question"),
+    **dict.fromkeys(("回答", "答え", "回答内容", "答", "回答文", "A"), "answer"),
+    **dict.fromkeys(("ID", "No.", "番号", "No", "FAQ番号", "管理番号"), "id"),
     **dict.fromkeys(("キーワード", "タグ", "検索キーワード"), "tags"),
     **dict.fromkeys(("言い換え", "類似質問", "別の聞き方"), "alt_questions"),
-    **dict.fromkeys(("url", "関連url", "参考url", "リンク", "関連リンク"), "url"),
+    **dict.fromkeys(("URL", "関連URL", "参考URL", "リンク", "関連リンク"), "url"),
     **dict.fromkeys(("担当課", "担当部署", "所管課", "担当"), "department"),
     **dict.fromkeys(("公開", "公開状態", "状態"), "active"),
 }
 # A city's own classification rarely uses our category ids: its value becomes the category only when it
 # is one of ours (id or Japanese label), otherwise a tag, so that the words stay searchable.
-CATEGORY_HEADERS = frozenset({"カテゴリ", "カテゴリー", "分類", "大分類", "中分類", "小分類"})
+CATEGORY_HEADERS = ("カテゴリ", "分類", "カテゴリー", "大分類", "中分類", "小分類")
 _LABEL_TO_CATEGORY = {normalize(label): cid for cid, label in CATEGORIES.items()}
 # キーワード cells are written with 「、」 or commas, not our "|"
 _KEYWORD_SEPARATORS = re.compile(r"[|\n、，,;；]")
@@ -30,6 +30,9 @@ _KEYWORD_SEPARATORS = re.compile(r"[|\n、，,;；]")
 
 def header_key(name) -> str:
     return normalize(str(name)).strip().lower()
+
+
+_LOOKUP = {header_key(h): key for h, key in SYNONYMS.items()} | {header_key(h): "category" for h in CATEGORY_HEADERS}
 
 
 def target(name) -> str | None:
@@ -40,18 +43,14 @@ def target(name) -> str | None:
     key = header_key(name)
     if key in RECORD_KEYS:   # "Question", "ＵＲＬ": ours in another case or width
         return key
-    if key in CATEGORY_HEADERS:
-        return "category"
-    return SYNONYMS.get(key)
+    return _LOOKUP.get(key)
 
 
 def known_headers_hint() -> str:
     """For error messages: the Japanese headers the import understands."""
     by_key: dict[str, list[str]] = {}
-    for header, key in SYNONYMS.items():
-        if not header.isascii():
-            by_key.setdefault(key, []).append(header)
-    by_key["category"] = ["カテゴリ", "分類"]
+    for header, key in [*SYNONYMS.items(), *((h, "category") for h in CATEGORY_HEADERS)]:
+        by_key.setdefault(key, []).append(header)
     return "、".join(f"{key}（{'・'.join(names[:3])}）" for key, names in by_key.items())
 
 

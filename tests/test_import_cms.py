@@ -165,3 +165,15 @@ def test_the_longest_importable_answer_is_sent_whole_within_lines_limit(tmp_path
     assert len(messages) > 1 and all(line_length(m.text) <= TEXT_MAX for m in messages)
     sent = "".join(m.text for m in messages)
     assert sent.replace("\n", "").startswith(entry.answer.replace("\n", "")) and entry.url in sent
+
+
+def test_headers_in_full_width_or_another_case_are_read_too(tmp_path):
+    path = write(tmp_path / "city.csv", "ＮＯ．,Ｑ,a,関連ＵＲＬ,Category\r\n"
+                                        "q-1,窓口の時間は,平日です。,https://www.city.example.lg.jp/,contact\r\n")
+    read = read_import([path])
+    [entry] = read.entries
+    assert (entry.id, entry.question, entry.answer, entry.url, entry.category) == \
+        ("q-1", "窓口の時間は", "平日です。", "https://www.city.example.lg.jp/", "contact")
+    assert read.notes.renamed == {"ＮＯ．": "id", "Ｑ": "question", "a": "answer", "関連ＵＲＬ": "url",
+                                  "Category": "category"}
+    assert read.notes.html_entries == []
