@@ -27,8 +27,8 @@ from bot.desk.handoff import Handoff
 from bot.desk.hours import DeskHoursError, desk_hours_from_config
 from bot.desk.service import DeskService
 from bot.desk.tickets import TicketStore
-from bot.disaster import DisasterModes
-from bot.disaster_support import build_disaster_support
+from bot.disaster.support import build_disaster_support
+from bot.disaster_mode import DisasterModes
 from bot.faq_directory import FaqDirectory
 from bot.language.chat import ChatLanguages
 from bot.language.memory import LanguageMemory

@@ -225,6 +225,9 @@ def group_desk(phone: str, hours: str) -> str:
 
 
 # -- disaster-support mode ---------------------------------------------------------
+# The buttons that open disaster support (bot/disaster/); what the support then says is in bot/disaster/phrases.py.
+NAVIGATOR_LABEL = "支援制度ナビ"
+SHELTER_LABEL = "近くの避難所"
 # (key, quick reply label, the question searched for it)
 DISASTER_SUBJECTS = (
     ("risai", "罹災証明書", "罹災証明書の申請"),

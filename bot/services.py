@@ -12,8 +12,8 @@ if TYPE_CHECKING:  # types only: the services are built in bot.app
     from bot.desk.handoff import Handoff
     from bot.desk.service import DeskService
     from bot.desk.tickets import TicketStore
-    from bot.disaster import DisasterModes
-    from bot.disaster_support import DisasterSupport
+    from bot.disaster.support import DisasterSupport
+    from bot.disaster_mode import DisasterModes
     from bot.line.answering import AnswerWorkers
     from bot.line.client import LineSender
     from bot.line.handler import EventHandler

@@ -2,7 +2,7 @@
 
 Staff edit the YAML; it is validated completely on load and every problem is reported with the
 file, the path inside it and what is wrong (Japanese first, English after " / "). Nothing here
-decides anything: the rules are applied by ``bot.navigator.rules``.
+decides anything: the rules are applied by ``bot.disaster.navigator.rules``.
 """
 from __future__ import annotations
 

@@ -402,7 +402,7 @@ def _local_time(iso: str | None) -> str:
 
 
 def _disaster_modes(obj):
-    from bot.disaster import DisasterModes
+    from bot.disaster_mode import DisasterModes
     from bot.richmenu.switch import (
         follow_disaster_mode,  # the default rich menu follows the mode
     )

@@ -21,7 +21,7 @@ from bot.richmenu.switch import api_from_env
 
 
 def _disaster_active() -> bool:
-    from bot.disaster import DisasterModes
+    from bot.disaster_mode import DisasterModes
     from faq.db import database_from_env
     try:
         return DisasterModes.open(database_from_env()).current().active

@@ -22,10 +22,10 @@ import sys
 
 import click
 
-from bot.disaster_storage import DisasterDatabase
-from bot.shelters.csv_import import ShelterImportError, read_file
-from bot.shelters.model import CLOSED, FULL, OPEN, STATUS_LABELS
-from bot.shelters.store import ShelterStore
+from bot.disaster.shelters.csv_import import ShelterImportError, read_file
+from bot.disaster.shelters.model import CLOSED, FULL, OPEN, STATUS_LABELS
+from bot.disaster.shelters.store import ShelterStore
+from bot.disaster.storage import DisasterDatabase
 from scripts.database import database_location
 
 

@@ -178,7 +178,7 @@ def test_the_rich_menu_is_shown_and_a_tap_goes_through_the_signed_webhook(emulat
 
 
 def test_a_resident_sends_a_location_and_gets_the_nearest_open_shelter(emulator, browser, shots):
-    from bot.shelters.csv_import import read_file
+    from bot.disaster.shelters.csv_import import read_file
     url, app, db = emulator
     store = bot_services(app).support.shelter_store
     store.replace_all(read_file(Path(__file__).resolve().parent / "data" / "shelters_sample.csv"), "test")

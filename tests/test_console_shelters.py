@@ -14,8 +14,8 @@ from console_testkit import (
 )
 from line_testkit import rows
 
+from bot.disaster.shelters.csv_import import read_file
 from bot.services import bot_services
-from bot.shelters.csv_import import read_file
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "shelters_sample.csv"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from line_testkit import SPEC_DIR, ServerThread
 
-from bot.disaster import DisasterModes
+from bot.disaster_mode import DisasterModes
 from bot.emulator.openapi import load_messaging_spec, messaging_request_issues
 from bot.emulator.stub import create_stub_app, get_stub_state
 from bot.line.postback import decode

@@ -10,7 +10,7 @@ from line_testkit import rows
 
 from bot import storage
 from bot.console.database import ConsoleDatabase
-from bot.disaster import OFF, DisasterModes
+from bot.disaster_mode import OFF, DisasterModes
 from bot.settings import (
     CONSOLE_SECRET_KEY,
     DISASTER_MODE,

@@ -11,10 +11,13 @@ import pytest
 from desk_testkit import running_bot
 from line_testkit import quick_items, rows, texts
 
-from bot.emulator import signed_events as wh
-from bot.services import bot_services
-from bot.shelters.csv_import import ShelterImportError, decode, parse, read_file
-from bot.shelters.model import (
+from bot.disaster.shelters.csv_import import (
+    ShelterImportError,
+    decode,
+    parse,
+    read_file,
+)
+from bot.disaster.shelters.model import (
     CLOSED,
     FULL,
     OPEN,
@@ -23,7 +26,9 @@ from bot.shelters.model import (
     hazards_for,
     nearest_open,
 )
-from bot.shelters.store import ShelterStore
+from bot.disaster.shelters.store import ShelterStore
+from bot.emulator import signed_events as wh
+from bot.services import bot_services
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "shelters_sample.csv"

@@ -10,10 +10,10 @@ import yaml
 from desk_testkit import running_bot
 from line_testkit import quick_items, rows, texts
 
-from bot.disaster_storage import DisasterDatabase
+from bot.disaster.navigator.rules import evaluate
+from bot.disaster.navigator.state import EXPIRY_SECONDS, NavigatorStore
+from bot.disaster.storage import DisasterDatabase
 from bot.emulator import signed_events as wh
-from bot.navigator.rules import evaluate
-from bot.navigator.state import EXPIRY_SECONDS, NavigatorStore
 from bot.services import bot_services
 from faq.clock import FixedClock
 from faq.support_programmes import DEFAULT_PATH, SupportDataError, load_catalogue
@@ -275,7 +275,7 @@ def test_a_broken_edit_keeps_the_last_good_data_and_a_fix_is_picked_up(tmp_path)
     import os
 
     from bot.conversation.turn import Turn, Utterance
-    from bot.disaster_support import build_disaster_support
+    from bot.disaster.support import build_disaster_support
     from bot.line.identity import USER, ChatKey
     path = tmp_path / "programmes.yaml"
     path.write_text("questions: [", encoding="utf-8")

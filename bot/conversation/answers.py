@@ -18,7 +18,7 @@ from bot import phrases
 from bot.conversation import choices
 from bot.conversation.decision import Decision, Record
 from bot.conversation.turn import Turn
-from bot.disaster import DISASTER_BOOST, DISASTER_CATEGORY
+from bot.disaster_mode import DISASTER_BOOST, DISASTER_CATEGORY
 from bot.faq_directory import FaqDirectory
 from bot.language import say
 from bot.language.codes import JAPANESE

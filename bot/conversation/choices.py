@@ -1,9 +1,9 @@
 """The quick-reply choices the bot offers, as plain data (`Choice`)."""
 from __future__ import annotations
 
-from bot import phrases, support_phrases
+from bot import phrases
 from bot.conversation.decision import Choice
-from bot.disaster import DISASTER_CATEGORY, DisasterMode
+from bot.disaster_mode import DISASTER_CATEGORY, DisasterMode
 from bot.language import say
 from bot.language.codes import JAPANESE, LANGUAGE_NAMES
 from bot.language.texts import texts
@@ -76,7 +76,7 @@ def questions(entries: list[FaqEntry], lang: str = JAPANESE) -> list[Choice]:
 
 def navigator() -> Choice:
     """Starts the support navigator (支援制度ナビ)."""
-    return _button(support_phrases.NAVIGATOR_LABEL, Postback(NAVIGATOR, category="start"))
+    return _button(phrases.NAVIGATOR_LABEL, Postback(NAVIGATOR, category="start"))
 
 
 def _topic(category: str) -> Choice:

@@ -42,7 +42,7 @@ from bot.conversation.replies import to_reply
 from bot.conversation.smalltalk import Smalltalk
 from bot.conversation.turn import Turn
 from bot.desk.handoff import Handoff
-from bot.disaster import OFF, DisasterMode
+from bot.disaster_mode import OFF, DisasterMode
 from bot.faq_directory import FaqDirectory
 from bot.language.chat import ChatLanguages
 from bot.line.identity import UserHasher
@@ -51,7 +51,7 @@ from bot.records.exchanges import ExchangeLog, ExchangeRecord
 from index.search import Searcher
 
 if TYPE_CHECKING:
-    from bot.disaster_support import DisasterSupport
+    from bot.disaster.support import DisasterSupport
 
 
 class Conversation:

@@ -7,7 +7,7 @@ from typing import Sequence
 from bot import phrases
 from bot.conversation import choices
 from bot.conversation.decision import Decision, Record
-from bot.disaster import DisasterMode
+from bot.disaster_mode import DisasterMode
 from bot.language.codes import JAPANESE
 from bot.language.texts import texts
 

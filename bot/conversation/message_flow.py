@@ -7,7 +7,7 @@
    and also during a ticket; then personal data that was masked gets a note;
 4. an open desk ticket: the message goes to staff, no automatic answer;
    (a location message: the nearest open shelters; an open support navigator, its start words or a
-   shelter question: `bot.disaster_support`)
+   shelter question: `bot.disaster.support`)
 5. menu and help words; a language's name or 「言語」/"language";
 6. a request for a person (「職員に相談」 or a request phrase): the desk;
 7. small talk that is the whole message (「ありがとう」): its short reply, recorded as `smalltalk`;
@@ -39,7 +39,7 @@ SMALLTALK = "smalltalk"
 _COMMAND_WORDS = phrases.MENU_KEYWORDS | phrases.HELP_KEYWORDS | LANGUAGE_MENU_WORDS | {phrases.DESK_LABEL}
 
 if TYPE_CHECKING:
-    from bot.disaster_support import DisasterSupport
+    from bot.disaster.support import DisasterSupport
 
 
 class MessageFlow:

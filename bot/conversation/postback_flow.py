@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from linebot.v3.webhooks import PostbackEvent
 
-from bot import phrases, support_phrases
+from bot import phrases
 from bot.conversation import choices, menus
 from bot.conversation.answers import Answers
 from bot.conversation.decision import Decision, Record
@@ -26,7 +26,7 @@ from bot.conversation.desk_flow import DeskFlow
 from bot.conversation.turn import Turn
 from bot.desk.handoff import DESK_BUTTON, UNRESOLVED_TWICE
 from bot.desk.tickets import Ticket
-from bot.disaster import DISASTER_CATEGORY
+from bot.disaster_mode import DISASTER_CATEGORY
 from bot.faq_directory import FaqDirectory
 from bot.language import say
 from bot.language.chat import ChatLanguages
@@ -53,7 +53,7 @@ from faq.model import CATEGORIES
 from index.search import ANSWER
 
 if TYPE_CHECKING:
-    from bot.disaster_support import DisasterSupport
+    from bot.disaster.support import DisasterSupport
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class PostbackFlow:
     def _shelter(self, tap: Tap) -> Decision:
         if self._support is None or not self._support.shelters.available():
             return self._answers.search(_SUBJECTS[SHELTER_SUBJECT], tap.turn, prefer=DISASTER_CATEGORY)
-        return self._support.shelters.ask_location(tap.turn, support_phrases.SHELTER_LABEL)
+        return self._support.shelters.ask_location(tap.turn, phrases.SHELTER_LABEL)
 
     def _faq(self, tap: Tap) -> Decision:
         """A suggestion or a topic's question was tapped."""

@@ -5,7 +5,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from bot.disaster import OFF, DisasterMode
+from bot.disaster_mode import OFF, DisasterMode
 from bot.line.identity import ANONYMOUS, USER, ChatKey
 from bot.records.privacy import mask_personal_data
 from faq.text import normalize

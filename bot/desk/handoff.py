@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from bot import phrases
 from bot.desk.hours import DeskHours, format_when
 from bot.desk.tickets import BOT, RESIDENT, SYSTEM, NewMessage, Ticket, TicketStore
-from bot.disaster import DisasterMode
+from bot.disaster_mode import DisasterMode
 from bot.faq_directory import FaqDirectory
 from bot.line.identity import ChatKey
 from bot.records.exchanges import ExchangeLog

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, request, url_for
 
 from bot.console.views.common import log_access, render, services
-from bot.shelters.model import STATUS_LABELS, STATUSES
+from bot.disaster.shelters.model import STATUS_LABELS, STATUSES
 
 bp = Blueprint("shelters", __name__)
 

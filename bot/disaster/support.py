@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot import support_phrases as sp
 from bot.conversation.decision import Decision
 from bot.conversation.turn import Turn, Utterance
-from bot.disaster_storage import DisasterDatabase
-from bot.navigator.flow import NavigatorFlow
-from bot.navigator.source import CatalogueSource
-from bot.navigator.state import NavigatorStore
-from bot.shelters.flow import ShelterFlow
-from bot.shelters.store import ShelterStore
+from bot.disaster import phrases as sp
+from bot.disaster.navigator.flow import NavigatorFlow
+from bot.disaster.navigator.source import CatalogueSource
+from bot.disaster.navigator.state import NavigatorStore
+from bot.disaster.shelters.flow import ShelterFlow
+from bot.disaster.shelters.store import ShelterStore
+from bot.disaster.storage import DisasterDatabase
 from faq.clock import Clock
 from faq.support_programmes import DEFAULT_PATH
 

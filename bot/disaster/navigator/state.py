@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from bot.disaster_storage import DisasterDatabase
+from bot.disaster.storage import DisasterDatabase
 from faq.clock import Clock
 
 EXPIRY_SECONDS = 3600

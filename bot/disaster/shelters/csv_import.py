@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.shelters.model import HAZARDS, Shelter
+from bot.disaster.shelters.model import HAZARDS, Shelter
 from faq.text import normalize
 
 NAME_HEADERS = ("指定緊急避難場所名", "名称", "施設・場所名", "避難場所名", "避難所名")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.disaster_storage import DisasterDatabase
-from bot.shelters.model import STATUSES, Shelter
+from bot.disaster.shelters.model import STATUSES, Shelter
+from bot.disaster.storage import DisasterDatabase
 from faq.clock import SYSTEM_CLOCK, Clock
 from faq.db import transaction
 from faq.text import normalize_query

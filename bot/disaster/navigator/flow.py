@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from bot import support_phrases as sp
+from bot import phrases
 from bot.conversation import choices
 from bot.conversation.decision import Choice, Decision, Record
 from bot.conversation.turn import Turn, Utterance
+from bot.disaster import phrases as sp
+from bot.disaster.navigator.rules import Finding, Result, evaluate, man_yen
+from bot.disaster.navigator.state import NavigatorStore
 from bot.line.postback import FAQ, NAVIGATOR, Postback
-from bot.navigator.rules import Finding, Result, evaluate, man_yen
-from bot.navigator.state import NavigatorStore
 from faq.support_programmes import Catalogue, Question
 
 KIND = "navigator"
@@ -28,7 +29,7 @@ def _button(label: str, category: str, shows: str | None = None) -> Choice:
 
 
 def start_choice() -> Choice:
-    return _button(sp.NAVIGATOR_LABEL, "start")
+    return _button(phrases.NAVIGATOR_LABEL, "start")
 
 
 class NavigatorFlow:
@@ -51,7 +52,7 @@ class NavigatorFlow:
     def tap(self, turn: Turn, data: str) -> Decision:
         """A navigator button: start | back | restart | <question>=<option>."""
         if data in ("start", "restart"):
-            return self.start(turn, sp.RESTART_LABEL if data == "restart" else sp.NAVIGATOR_LABEL)
+            return self.start(turn, sp.RESTART_LABEL if data == "restart" else phrases.NAVIGATOR_LABEL)
         answers = self._store.answers(turn.chat.key)
         if data == "back":
             if answers is None:
@@ -90,7 +91,7 @@ class NavigatorFlow:
         catalogue = self._catalogue()
         question = catalogue.question(key)
         if question is None or question.option(value) is None:
-            return self.start(turn, sp.NAVIGATOR_LABEL)          # not ours any more (the data changed)
+            return self.start(turn, phrases.NAVIGATOR_LABEL)          # not ours any more (the data changed)
         lead: tuple[str, ...] = ()
         if answers is None:
             if key != catalogue.questions[0].key:

@@ -1,4 +1,4 @@
-"""The disaster-support tables (component "disaster") in the shared SQLite database: the
+"""The disaster-support tables (component "disaster") in the shared database (SQLite or PostgreSQL): the
 navigator's per-resident state, the shelter list and the history of shelter status changes.
 
 A component of its own, so its migrations never interleave with the bot's."""

@@ -1,13 +1,11 @@
 """What the support navigator (支援制度ナビ) and the shelter search say to residents (Japanese).
 
-Kept next to ``bot/phrases.py`` for review by staff; the programmes' own texts are in
-``faq/support_programmes.yaml``."""
+Reviewed by staff together with ``bot/phrases.py``, which holds the labels of the buttons that open
+the navigator and the shelter search; the programmes' own texts are in ``faq/support_programmes.yaml``."""
 from __future__ import annotations
 
 import re
 
-NAVIGATOR_LABEL = "支援制度ナビ"
-SHELTER_LABEL = "近くの避難所"
 LOCATION_LABEL = "位置情報を送る"
 BACK_LABEL = "戻る"
 RESTART_LABEL = "最初から"

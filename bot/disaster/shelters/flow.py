@@ -4,12 +4,12 @@ The coordinates are used for this reply only: the exchange records that a locati
 (kind ``shelter``), never where."""
 from __future__ import annotations
 
-from bot import support_phrases as sp
 from bot.conversation import choices
 from bot.conversation.decision import Choice, Decision, Record
 from bot.conversation.turn import Turn
-from bot.shelters.model import hazards_for, map_url, nearest_open
-from bot.shelters.store import ShelterStore
+from bot.disaster import phrases as sp
+from bot.disaster.shelters.model import hazards_for, map_url, nearest_open
+from bot.disaster.shelters.store import ShelterStore
 
 KIND = "shelter"
 
