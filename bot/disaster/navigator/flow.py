@@ -28,10 +28,6 @@ def _button(label: str, category: str, shows: str | None = None) -> Choice:
     return Choice(label, Postback(NAVIGATOR, category=category), shows or label)
 
 
-def start_choice() -> Choice:
-    return _button(phrases.NAVIGATOR_LABEL, "start")
-
-
 class NavigatorFlow:
     def __init__(self, catalogue: Catalogue | Callable[[], Catalogue | None], store: NavigatorStore,
                  faq_exists: Callable[[str], bool] = lambda _id: True):
