@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Sequence
 
@@ -56,11 +57,13 @@ class JapaneseTokenizer:
         return made
 
     @staticmethod
-    def _is_content(m) -> bool:
-        return (m.part_of_speech()[0] in _KEEP_POS and m.normalized_form() not in _STOP_FORMS
+    def _is_content(m, stop: frozenset[str] = frozenset()) -> bool:
+        form = m.normalized_form()
+        return (m.part_of_speech()[0] in _KEEP_POS and form not in _STOP_FORMS and form not in stop
                 and bool(_WORDISH.search(m.surface())))
 
-    def tokens(self, text: str) -> list[str]:
+    def tokens(self, text: str, stop: frozenset[str] = frozenset()) -> list[str]:
+        """Tokens of a text; `stop` drops more normalized forms (a query's request words)."""
         text = normalize_query(text).lower()
         out: list[str] = []
         tok, mode_a, mode_c = self._sudachi
@@ -71,7 +74,7 @@ class JapaneseTokenizer:
         runs: list[str] = []   # surfaces of consecutive content morphemes: bigrams never span a particle
         run = ""
         for m in tok.tokenize(text, mode_a):
-            if not self._is_content(m):
+            if not self._is_content(m, stop):
                 if run:
                     runs.append(run)
                 run = ""
@@ -100,6 +103,19 @@ class JapaneseTokenizer:
                     out.append("c:" + chunk)
                 out += ["c:" + chunk[i:i + 2] for i in range(len(chunk) - 1)]
         return out
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A query's BM25 terms with their weights: 1 for its own tokens, less for vocabulary expansions.
+    `optional` terms do not count against a document when no document holds them (an expansion, or a
+    resident's word such as 国保 that the FAQ never uses once its FAQ form 国民健康保険 is searched too)."""
+    weights: dict[str, float]
+    optional: frozenset[str] = frozenset()
+
+    @classmethod
+    def plain(cls, tokens: list[str]) -> "QueryTerms":
+        return cls(dict.fromkeys(tokens, 1.0))
 
 
 class BM25:
@@ -158,6 +174,27 @@ class BM25:
             lo, hi = m.indptr[col], m.indptr[col + 1]
             out[m.indices[lo:hi]] += idf * m.data[lo:hi]
         return out
+
+    def share(self, terms: QueryTerms) -> np.ndarray:
+        """Per document, its weighted BM25 divided by what a document holding every term would score
+        (0..1): the share of the query a document matches. See `max_score` for unseen terms."""
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        m = self.matrix
+        best = 0.0
+        unseen_idf = float(np.log(1.0 + (self.n_docs + 0.5) / 0.5))
+        for term, weight in terms.weights.items():
+            col = self.vocab.get(term)
+            if col is None:
+                best += 0.0 if term in terms.optional else weight * unseen_idf
+                continue
+            idf = float(self.idf[col]) * weight
+            best += idf
+            lo, hi = m.indptr[col], m.indptr[col + 1]
+            out[m.indices[lo:hi]] += idf * m.data[lo:hi]
+        best *= self.k1 + 1
+        if best <= 0:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.clip(out / best, 0.0, 1.0)
 
     def max_score(self, tokens: list[str]) -> float:
         """What a document containing every query term would score at most; used to normalize.

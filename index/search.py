@@ -16,6 +16,7 @@ from faq.text import normalize_query
 
 from .embedders import Embedder, QueryCache
 from .lexical import JapaneseTokenizer
+from .query_terms import QueryAnalyzer
 from .share import BuildShare
 from .snapshot import KIND_PASSAGE, IndexError_, Snapshot, current_build, load_snapshot
 
@@ -99,6 +100,7 @@ class Ranker:
     def __init__(self, snapshot: Snapshot, embedder: Embedder | None, config: SearchConfig,
                  tokenizer: JapaneseTokenizer):
         self.snap, self.embedder, self.config, self.tokenizer = snapshot, embedder, config, tokenizer
+        self.analyzer = QueryAnalyzer(tokenizer)
         # per-FAQ category codes, so a category preference costs one vector comparison per query
         categories = getattr(snapshot.entries, "categories", None) or [e.category for e in snapshot.entries]
         self._category_code: dict[str, int] = {}
@@ -126,13 +128,8 @@ class Ranker:
     def lexical_signals(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Per-FAQ BM25 of the question field and of the answer field, each divided by what a
         document holding every query term would score (0..1 whatever the collection's size)."""
-        tokens = self.tokenizer.tokens(query)
-        out = []
-        for bm in (self.snap.bm25_questions, self.snap.bm25_answers):
-            best = bm.max_score(tokens)
-            out.append(np.clip(bm.scores(tokens) / best, 0.0, 1.0) if best > 0
-                       else np.zeros(len(self.snap.entries), dtype=np.float32))
-        return out[0], out[1]
+        terms = self.analyzer.terms(query)
+        return self.snap.bm25_questions.share(terms), self.snap.bm25_answers.share(terms)
 
     def signals(self, query: str) -> Signals:
         """Every per-FAQ signal for one query; dense ones are None when the model is unavailable."""
