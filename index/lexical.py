@@ -27,12 +27,13 @@ _STOP_FORMS = frozenset("為る 有る 居る 成る 出来る 下さる 致す 
                         "此れ 其れ 彼れ 此処 其処 此方 其方 私 貴方".split())
 _WORDISH = re.compile(r"[\w\u3040-\u30ff\u3400-\u9fff]")
 _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
+_NOT_WORD = re.compile(r"[^\w ]")   # punctuation and symbols: 「ほいくえん けんがく できる？」 is still kana only
 
 
 class JapaneseTokenizer:
     """Tokens for BM25. `features` picks the token kinds: words, bigrams, reading."""
 
-    VERSION = 5  # bump when token rules or their storage change, so cached tokens are not reused
+    VERSION = 6  # bump when token rules or their storage change, so cached tokens are not reused
 
     def __init__(self, features: Sequence[str] = ("words", "bigrams", "reading")):
         self.features = tuple(features)
@@ -68,7 +69,8 @@ class JapaneseTokenizer:
         out: list[str] = []
         tok, mode_a, mode_c = self._sudachi
         # Sudachi cuts a kana-only query (「りさいしょうめい」) into unrelated words (衣装): bigrams only
-        kana_only = bool(_KANA_ONLY.match(text.replace(" ", "")))
+        kana = " ".join(_NOT_WORD.sub(" ", text).split())
+        kana_only = bool(_KANA_ONLY.match(kana.replace(" ", "")))
         words = "words" in self.features and not kana_only
         readings: list[str] = []
         runs: list[str] = []   # surfaces of consecutive content morphemes: bigrams never span a particle
@@ -91,12 +93,12 @@ class JapaneseTokenizer:
                     if len(m.surface()) > 2 and m.part_of_speech()[0] == "名詞"
                     and len(tok.tokenize(m.surface(), mode_a)) > 1]
         if "reading" in self.features:
-            reading = katakana_to_hiragana(text) if kana_only else "".join(readings)
+            reading = katakana_to_hiragana(kana) if kana_only else "".join(readings)
             reading = reading.replace(" ", "")
             out += ["r:" + reading[i:i + 2] for i in range(len(reading) - 1)]
         if "bigrams" in self.features:
-            # a kana-only query is mostly unknown words to Sudachi: take all of it
-            chunks = [text.replace(" ", "")] if kana_only else runs
+            # a kana-only query is mostly unknown words to Sudachi: take all of it, word by word
+            chunks = kana.split() if kana_only else runs
             for chunk in chunks:
                 chunk = katakana_to_hiragana(chunk)
                 if len(chunk) == 1:

@@ -11,7 +11,7 @@ from .vocabulary import Vocabulary, default_vocabulary
 
 # Sudachi normalized forms of request words and fillers: asking, knowing, wanting, politeness.
 REQUEST_WORDS = frozenset("教える 知る 分かる 伺う 聞く 尋ねる 願う 良い 一寸 つく 質問 欲しい 詳しい".split())
-EXPANSION_WEIGHT = 0.5   # a vocabulary expansion's weight against the query's own words
+EXPANSION_WEIGHT = 0.3   # a vocabulary expansion's weight against the query's own words
 
 
 class QueryAnalyzer:
@@ -26,9 +26,8 @@ class QueryAnalyzer:
 
     def terms(self, query: str) -> QueryTerms:
         tok = self.tokenizer
+        # 「教えてください」 alone asks nothing: no terms, so no entry matches it
         own = tok.tokens(query, self.request_words)
-        if not own:  # nothing but request words: keep them rather than search for nothing
-            own = tok.tokens(query)
         weights = dict.fromkeys(own, 1.0)
         optional: set[str] = set()
         if self.expansion_weight > 0:
