@@ -63,6 +63,14 @@ class JapaneseTokenizer:
         return (m.part_of_speech()[0] in _KEEP_POS and form not in _STOP_FORMS and form not in stop
                 and bool(_WORDISH.search(m.surface())))
 
+    def reading(self, text: str) -> str:
+        """The hiragana reading of a text (罹災証明 → りさいしょうめい)."""
+        tok, mode_a, _ = self._sudachi
+        return "".join(katakana_to_hiragana(m.reading_form()) for m in tok.tokenize(normalize_query(text), mode_a))
+
+    def is_kana_only(self, text: str) -> bool:
+        return bool(_KANA_ONLY.match(_NOT_WORD.sub("", normalize_query(text).lower()).replace(" ", "")))
+
     def tokens(self, text: str, stop: frozenset[str] = frozenset()) -> list[str]:
         """Tokens of a text; `stop` drops more normalized forms (a query's request words)."""
         text = normalize_query(text).lower()

@@ -115,3 +115,23 @@ def test_share_equals_the_plain_normalized_score_without_expansions():
     tokens = tok.tokens("住民票の写し 窓口 存在しない語")
     plain = np.clip(bm.scores(tokens) / bm.max_score(tokens), 0, 1)
     assert np.allclose(bm.share(QueryTerms.plain(tokens)), plain, rtol=1e-3, atol=1e-6)  # float16 postings, summed in another order
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("こくみんけんこうほけん かにゅう", "kokuho"),
+    ("そだいごみ だしかた", "sodai"),
+    ("じゅうみんひょう せいきゅう", "juminhyo"),
+])
+def test_kana_only_query_is_read_as_the_faqs_own_words(lexical_searcher, query, expected):
+    ranker = lexical_searcher.ranker()
+    terms = ranker.analyzer.terms(query)
+    read = [t for t in terms.weights if t.startswith("w:")]
+    assert read and all(0 < terms.weights[t] < 1 for t in read)
+    assert lexical_searcher.search(query).top.entry.id == expected
+
+
+def test_kana_lexicon_reads_longest_words_first():
+    from index.query_terms import KanaLexicon
+    lexicon = KanaLexicon(JapaneseTokenizer(), ["市営住宅", "市営", "住宅", "申し込み", "ごみ"])
+    assert lexicon.words("しえいじゅうたく もうしこみ") == ["w:市営住宅", "w:申し込み"]
+    assert lexicon.words("あいうえお") == []
