@@ -5,7 +5,7 @@ searched for the group's FAQ form (the first of its line), at a lower weight (`i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from faq.text import katakana_to_hiragana, normalize_query
@@ -21,6 +21,10 @@ def _key(text: str) -> str:
 @dataclass(frozen=True)
 class Vocabulary:
     groups: tuple[tuple[str, ...], ...]   # each: the FAQ form, then the residents' forms
+
+    @cached_property
+    def _keys(self) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        return tuple((_key(c), tuple((_key(v), v) for v in vs)) for c, *vs in self.groups)
 
     @classmethod
     def parse(cls, text: str) -> "Vocabulary":
@@ -40,10 +44,10 @@ class Vocabulary:
         FAQ form it lacks; the longest resident form of a group wins (マイナカード over マイナ)."""
         q = _key(query)
         out: list[tuple[str, str]] = []
-        for canonical, *variants in self.groups:
-            if _key(canonical) in q:
+        for (canonical, *_), (canonical_key, variants) in zip(self.groups, self._keys):
+            if canonical_key in q:
                 continue
-            found = [v for v in variants if _key(v) in q]
+            found = [v for key, v in variants if key in q]
             if found:
                 out.append((canonical, max(found, key=len)))
         return out
