@@ -16,7 +16,9 @@ from .vocabulary import Vocabulary, default_vocabulary
 
 # Sudachi normalized forms of request words and fillers: asking, knowing, wanting, politeness.
 REQUEST_WORDS = frozenset("教える 知る 分かる 伺う 聞く 尋ねる 願う 良い 一寸 つく 質問 欲しい 詳しい".split())
-EXPANSION_WEIGHT = 0.3   # a vocabulary expansion's weight against the query's own words
+# an expansion adds the FAQ form's words only: its character and reading bigrams would outnumber the query's own
+EXPAND_KINDS = ("w:",)
+EXPANSION_WEIGHT = 0.5   # a vocabulary expansion's weight against the query's own words
 
 
 KANA_WEIGHT = 0.5        # a word read into a kana-only query, against the query's own bigrams
@@ -77,7 +79,7 @@ class QueryAnalyzer:
         optional: set[str] = set()
         if self.expansion_weight > 0:
             for canonical, alias in self.vocabulary.matches(query):
-                expansion = [t for t in tok.tokens(canonical) if t not in weights]
+                expansion = [t for t in tok.tokens(canonical) if t not in weights and t.startswith(EXPAND_KINDS)]
                 for t in expansion:
                     weights[t] = self.expansion_weight
                 optional.update(expansion)
