@@ -25,7 +25,7 @@ from index.search import SearchConfig, Searcher, Signals
 VARIANTS = {
     "plain query tokens": dict(request_words=frozenset(), expansion_weight=0.0, kana_weight=0.0),
     "+ request words dropped": dict(expansion_weight=0.0, kana_weight=0.0),
-    "+ vocabulary (0.3)": dict(kana_weight=0.0),
+    "+ vocabulary (0.5)": dict(kana_weight=0.0),
     "+ kana reading (0.5): default": {},
 }
 
