@@ -3,7 +3,8 @@
 Residents wrap a topic in requests (「〜について教えてください」「〜を知りたいのですが」); those words say
 nothing about which entry answers, yet long answers hold them (「詳しくはお問い合わせください」), so they are
 dropped from queries (documents keep every word). A resident's abbreviation or everyday word (国保, マイナ, 粗大)
-also searches for the form FAQs use (国民健康保険, マイナンバーカード, 粗大ごみ) at a lower weight."""
+also searches for the form FAQs use (国民健康保険, マイナンバーカード, 粗大ごみ) at a lower weight, and a kana-only
+query is also read as the words of the FAQ's own questions (しえいじゅうたく → 市営住宅)."""
 from __future__ import annotations
 
 import re
@@ -19,8 +20,6 @@ REQUEST_WORDS = frozenset("教える 知る 分かる 伺う 聞く 尋ねる �
 # an expansion adds the FAQ form's words only: its character and reading bigrams would outnumber the query's own
 EXPAND_KINDS = ("w:",)
 EXPANSION_WEIGHT = 0.5   # a vocabulary expansion's weight against the query's own words
-
-
 KANA_WEIGHT = 0.5        # a word read into a kana-only query, against the query's own bigrams
 _MIN_READING = 3         # shorter readings (こく, ほけ) match inside too many unrelated words
 _KANJI = re.compile(r"[\u3400-\u9fff]")
