@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Sequence
 
@@ -26,12 +27,13 @@ _STOP_FORMS = frozenset("為る 有る 居る 成る 出来る 下さる 致す 
                         "此れ 其れ 彼れ 此処 其処 此方 其方 私 貴方".split())
 _WORDISH = re.compile(r"[\w\u3040-\u30ff\u3400-\u9fff]")
 _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー]+$")
+_NOT_WORD = re.compile(r"[^\w ]")   # punctuation and symbols: 「ほいくえん けんがく できる？」 is still kana only
 
 
 class JapaneseTokenizer:
     """Tokens for BM25. `features` picks the token kinds: words, bigrams, reading."""
 
-    VERSION = 5  # bump when token rules or their storage change, so cached tokens are not reused
+    VERSION = 6  # bump when token rules or their storage change, so cached tokens are not reused
 
     def __init__(self, features: Sequence[str] = ("words", "bigrams", "reading")):
         self.features = tuple(features)
@@ -56,22 +58,33 @@ class JapaneseTokenizer:
         return made
 
     @staticmethod
-    def _is_content(m) -> bool:
-        return (m.part_of_speech()[0] in _KEEP_POS and m.normalized_form() not in _STOP_FORMS
+    def _is_content(m, stop: frozenset[str] = frozenset()) -> bool:
+        form = m.normalized_form()
+        return (m.part_of_speech()[0] in _KEEP_POS and form not in _STOP_FORMS and form not in stop
                 and bool(_WORDISH.search(m.surface())))
 
-    def tokens(self, text: str) -> list[str]:
+    def reading(self, text: str) -> str:
+        """The hiragana reading of a text (罹災証明 → りさいしょうめい)."""
+        tok, mode_a, _ = self._sudachi
+        return "".join(katakana_to_hiragana(m.reading_form()) for m in tok.tokenize(normalize_query(text), mode_a))
+
+    def is_kana_only(self, text: str) -> bool:
+        return bool(_KANA_ONLY.match(_NOT_WORD.sub("", normalize_query(text).lower()).replace(" ", "")))
+
+    def tokens(self, text: str, stop: frozenset[str] = frozenset()) -> list[str]:
+        """Tokens of a text; `stop` drops more normalized forms (a query's request words)."""
         text = normalize_query(text).lower()
         out: list[str] = []
         tok, mode_a, mode_c = self._sudachi
         # Sudachi cuts a kana-only query (「りさいしょうめい」) into unrelated words (衣装): bigrams only
-        kana_only = bool(_KANA_ONLY.match(text.replace(" ", "")))
+        kana = " ".join(_NOT_WORD.sub(" ", text).split())
+        kana_only = bool(_KANA_ONLY.match(kana.replace(" ", "")))
         words = "words" in self.features and not kana_only
         readings: list[str] = []
         runs: list[str] = []   # surfaces of consecutive content morphemes: bigrams never span a particle
         run = ""
         for m in tok.tokenize(text, mode_a):
-            if not self._is_content(m):
+            if not self._is_content(m, stop):
                 if run:
                     runs.append(run)
                 run = ""
@@ -88,18 +101,31 @@ class JapaneseTokenizer:
                     if len(m.surface()) > 2 and m.part_of_speech()[0] == "名詞"
                     and len(tok.tokenize(m.surface(), mode_a)) > 1]
         if "reading" in self.features:
-            reading = katakana_to_hiragana(text) if kana_only else "".join(readings)
+            reading = katakana_to_hiragana(kana) if kana_only else "".join(readings)
             reading = reading.replace(" ", "")
             out += ["r:" + reading[i:i + 2] for i in range(len(reading) - 1)]
         if "bigrams" in self.features:
-            # a kana-only query is mostly unknown words to Sudachi: take all of it
-            chunks = [text.replace(" ", "")] if kana_only else runs
+            # a kana-only query is mostly unknown words to Sudachi: take all of it, word by word
+            chunks = kana.split() if kana_only else runs
             for chunk in chunks:
                 chunk = katakana_to_hiragana(chunk)
                 if len(chunk) == 1:
                     out.append("c:" + chunk)
                 out += ["c:" + chunk[i:i + 2] for i in range(len(chunk) - 1)]
         return out
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A query's BM25 terms with their weights: 1 for its own tokens, less for vocabulary expansions.
+    `optional` terms do not count against a document when no document holds them (an expansion, or a
+    resident's word such as 国保 that the FAQ never uses once its FAQ form 国民健康保険 is searched too)."""
+    weights: dict[str, float]
+    optional: frozenset[str] = frozenset()
+
+    @classmethod
+    def plain(cls, tokens: list[str]) -> "QueryTerms":
+        return cls(dict.fromkeys(tokens, 1.0))
 
 
 class BM25:
@@ -158,6 +184,27 @@ class BM25:
             lo, hi = m.indptr[col], m.indptr[col + 1]
             out[m.indices[lo:hi]] += idf * m.data[lo:hi]
         return out
+
+    def share(self, terms: QueryTerms) -> np.ndarray:
+        """Per document, its weighted BM25 divided by what a document holding every term would score
+        (0..1): the share of the query a document matches. See `max_score` for unseen terms."""
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        m = self.matrix
+        best = 0.0
+        unseen_idf = float(np.log(1.0 + (self.n_docs + 0.5) / 0.5))
+        for term, weight in terms.weights.items():
+            col = self.vocab.get(term)
+            if col is None:
+                best += 0.0 if term in terms.optional else weight * unseen_idf
+                continue
+            idf = float(self.idf[col]) * weight
+            best += idf
+            lo, hi = m.indptr[col], m.indptr[col + 1]
+            out[m.indices[lo:hi]] += idf * m.data[lo:hi]
+        best *= self.k1 + 1
+        if best <= 0:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.clip(out / best, 0.0, 1.0)
 
     def max_score(self, tokens: list[str]) -> float:
         """What a document containing every query term would score at most; used to normalize.

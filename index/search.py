@@ -16,6 +16,7 @@ from faq.text import normalize_query
 
 from .embedders import Embedder, QueryCache
 from .lexical import JapaneseTokenizer
+from .query_terms import KanaLexicon, QueryAnalyzer
 from .share import BuildShare
 from .snapshot import KIND_PASSAGE, IndexError_, Snapshot, current_build, load_snapshot
 
@@ -99,11 +100,22 @@ class Ranker:
     def __init__(self, snapshot: Snapshot, embedder: Embedder | None, config: SearchConfig,
                  tokenizer: JapaneseTokenizer):
         self.snap, self.embedder, self.config, self.tokenizer = snapshot, embedder, config, tokenizer
+        self.analyzer = QueryAnalyzer(tokenizer, kana_lexicon=self.kana_lexicon)
+        self._lexicon: KanaLexicon | None = None
+        self._lexicon_lock = threading.Lock()
         # per-FAQ category codes, so a category preference costs one vector comparison per query
         categories = getattr(snapshot.entries, "categories", None) or [e.category for e in snapshot.entries]
         self._category_code: dict[str, int] = {}
         self._categories = np.fromiter((self._category_code.setdefault(c, len(self._category_code))
                                         for c in categories), dtype=np.int32, count=len(categories))
+
+    def kana_lexicon(self) -> KanaLexicon:
+        """Readings of the question field's words, made once per snapshot on the first kana-only query."""
+        with self._lexicon_lock:
+            if self._lexicon is None:
+                words = (t[2:] for t in self.snap.bm25_questions.vocab if t.startswith("w:"))
+                self._lexicon = KanaLexicon(self.tokenizer, words)
+            return self._lexicon
 
     def dense_signals(self, query: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Per-FAQ cosines: the best question match (query-to-question) and the best answer match
@@ -126,13 +138,8 @@ class Ranker:
     def lexical_signals(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """Per-FAQ BM25 of the question field and of the answer field, each divided by what a
         document holding every query term would score (0..1 whatever the collection's size)."""
-        tokens = self.tokenizer.tokens(query)
-        out = []
-        for bm in (self.snap.bm25_questions, self.snap.bm25_answers):
-            best = bm.max_score(tokens)
-            out.append(np.clip(bm.scores(tokens) / best, 0.0, 1.0) if best > 0
-                       else np.zeros(len(self.snap.entries), dtype=np.float32))
-        return out[0], out[1]
+        terms = self.analyzer.terms(query)
+        return self.snap.bm25_questions.share(terms), self.snap.bm25_answers.share(terms)
 
     def signals(self, query: str) -> Signals:
         """Every per-FAQ signal for one query; dense ones are None when the model is unavailable."""

@@ -66,7 +66,7 @@ def test_the_wheel_carries_templates_static_files_and_the_seed_faq(tmp_path):
     for expected in ("bot/console/templates/console/base.html", "bot/console/static/console.css",
                      "bot/emulator/static/chat.html", "faq/seed/general.jsonl", "scripts/faqctl.py",
                      "index/prepare.py", "faq/smalltalk.yaml", "bot/richmenu/menus.yaml",
-                     "bot/richmenu/images/normal.png", "bot/richmenu/images/disaster.png"):
+                     "bot/richmenu/images/normal.png", "bot/richmenu/images/disaster.png", "index/vocabulary.txt"):
         assert expected in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
 
