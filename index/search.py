@@ -18,6 +18,7 @@ from .embedders import Embedder, QueryCache
 from .lexical import JapaneseTokenizer
 from .share import BuildShare
 from .snapshot import KIND_PASSAGE, IndexError_, Snapshot, current_build, load_snapshot
+from .thresholds import calibrated_config
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,9 @@ _CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Weights and thresholds: one set for every collection (seed FAQ with alt questions, a city's plain
-    export), calibrated with benchmarks/calibrate.py (docs/BENCHMARKS.md)."""
+    """Weights and thresholds, calibrated with benchmarks/calibrate.py (docs/BENCHMARKS.md). A build may carry
+    its own answer / strong / suggest thresholds derived from its entries (index.calibration); those replace
+    the defaults here unless the field is in `overridden` (set from the environment)."""
     dense_weight: float = 0.5          # share of the dense signal in the fused score
     passage_weight: float = 0.5        # answer-passage similarity vs. question similarity
     question_lex_weight: float = 0.6   # BM25 over the question field vs. over the answer field
@@ -56,6 +58,7 @@ class SearchConfig:
     category_boost: float = 0.05
     dense_candidates: int = 1024       # vectors fetched from FAISS before grouping by FAQ
     query_cache_size: int = 4096       # recent query vectors kept per worker (0: none); 1.5 KB each
+    overridden: frozenset = frozenset()  # fields set explicitly: a build's calibration never replaces them
 
     def thresholds(self, lexical_only: bool) -> tuple[float, float]:
         """(answer, suggest) thresholds for a fused score, or for a lexical-only one."""
@@ -315,7 +318,7 @@ class Searcher:
         features = tuple(snap.manifest.get("lexical_features") or self._tokenizer.features)
         if features != self._tokenizer.features:  # the query must be tokenized as the index was
             self._tokenizer = JapaneseTokenizer(features)
-        return Ranker(snap, embedder, self.config, self._tokenizer)
+        return Ranker(snap, embedder, calibrated_config(self.config, snap.manifest), self._tokenizer)
 
     def _lexical_only(self) -> Ranker | None:
         if self._lexical_fallback is None:
@@ -426,11 +429,12 @@ class Searcher:
         candidates, degraded, lexical_only = ranker.rank(query, prefer_category,
                                                          max(top_k, self.config.suggest_max), category_boost)
         degraded = degraded or not ranker.snap.has_dense
-        decision, reason, shown = decide(query, candidates, self.config, lexical_only)
+        decision, reason, shown = decide(query, candidates, ranker.config, lexical_only)
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
 
     def with_config(self, **changes) -> "Searcher":
         """The same index with other weights/thresholds (for calibration)."""
-        other = Searcher(self.index_dir, self._embedder_factory, replace(self.config, **changes), self._lexical_fallback)
+        config = replace(self.config, **changes, overridden=self.config.overridden | frozenset(changes))
+        other = Searcher(self.index_dir, self._embedder_factory, config, self._lexical_fallback)
         other._embedder = self._embedder
         return other
