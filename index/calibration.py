@@ -23,6 +23,7 @@ class PseudoQuery:
     entry: int                 # position of the entry whose question is the query
     absent: tuple[int, ...]    # left out of the ranking: the entry and any entry with the same answer
     signals: Signals
+    groups: np.ndarray         # per entry: entries with the same answer share a number
 
 
 def sample_positions(n: int, size: int = SAMPLE, seed: int = SAMPLE_SEED) -> np.ndarray:
@@ -41,26 +42,51 @@ def pseudo_queries(questions: list[str], answers: list[str], bm25_questions: BM2
     same_answer: dict[str, list[int]] = {}
     for pos, a in enumerate(answers):  # an exact copy answers the pseudo-query rightly: not a wrong top-1
         same_answer.setdefault(a.strip(), []).append(pos)
-    q_rows = None
-    if vectors is not None and len(vectors):
-        q_rows = np.full(n, -1, dtype=np.int64)
-        own_q = np.flatnonzero(kinds == KIND_QUESTION)
-        q_rows[owners[own_q]] = own_q
-        is_passage = kinds >= KIND_PASSAGE
+    groups = np.empty(n, dtype=np.int64)
+    for number, members in enumerate(same_answer.values()):
+        groups[members] = number
+    dense = _dense_signals(vectors, owners, kinds, n, positions) if vectors is not None and len(vectors) else {}
     for i in positions:
         tokens = tokenizer.tokens(questions[i])
         lex = []
         for bm in (bm25_questions, bm25_answers):
             best = bm.max_score(tokens)
             lex.append(np.clip(bm.scores(tokens) / best, 0.0, 1.0) if best > 0 else np.zeros(n, dtype=np.float32))
-        question_sim = answer_sim = None
-        if q_rows is not None and q_rows[i] >= 0:
-            sims = vectors @ vectors[q_rows[i]]
-            question_sim = np.full(n, -1.0, dtype=np.float32)
-            answer_sim = np.full(n, -1.0, dtype=np.float32)
-            np.maximum.at(question_sim, owners[~is_passage], sims[~is_passage])
-            np.maximum.at(answer_sim, owners[is_passage], sims[is_passage])
-        out.append(PseudoQuery(int(i), tuple(same_answer[answers[i].strip()]), Signals(lex[0], lex[1], question_sim, answer_sim)))
+        question_sim, answer_sim = dense.get(int(i), (None, None))
+        out.append(PseudoQuery(int(i), tuple(same_answer[answers[i].strip()]),
+                               Signals(lex[0], lex[1], question_sim, answer_sim), groups))
+    return out
+
+
+def _dense_signals(vectors: np.ndarray, owners: np.ndarray, kinds: np.ndarray, n: int,
+                   positions: np.ndarray, batch: int = 64) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per sampled entry: the best cosine of its question vector to each entry's questions and to each
+    entry's passages, a few matrix products for the whole sample (not one scan per pseudo-query)."""
+    q_rows = np.full(n, -1, dtype=np.int64)
+    own_q = np.flatnonzero(kinds == KIND_QUESTION)
+    q_rows[owners[own_q]] = own_q
+    sampled = [int(i) for i in positions if q_rows[i] >= 0]
+    segments = []
+    for mask in (kinds < KIND_PASSAGE, kinds >= KIND_PASSAGE):
+        rows = np.flatnonzero(mask)
+        rows = rows[np.argsort(owners[rows], kind="stable")]   # rows of one entry next to each other
+        if not len(rows):
+            segments.append((rows, rows, rows))
+            continue
+        starts = np.flatnonzero(np.r_[True, np.diff(owners[rows]) != 0])
+        segments.append((rows, starts, owners[rows][starts]))
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for b in range(0, len(sampled), batch):
+        chunk = sampled[b:b + batch]
+        queries = vectors[q_rows[chunk]].T
+        best = []
+        for rows, starts, entries in segments:
+            sims = np.full((n, len(chunk)), -1.0, dtype=np.float32)
+            if len(rows):
+                sims[entries] = np.maximum.reduceat(vectors[rows] @ queries, starts, axis=0)
+            best.append(sims)
+        for k, i in enumerate(chunk):
+            out[i] = (best[0][:, k].copy(), best[1][:, k].copy())
     return out
 
 
@@ -70,23 +96,29 @@ class AbsentStats:
     top: np.ndarray
     lead: np.ndarray
     dense_top: np.ndarray | None    # best blended cosine of another entry (the collection's cosine level)
-    dense_median: np.ndarray | None  # median blended cosine to the other entries (its noise floor)
 
 
 def absent_stats(queries: list[PseudoQuery], cfg: SearchConfig) -> AbsentStats:
-    tops, leads, dtops, dmeds = [], [], [], []
+    tops, leads, dtops = [], [], []
     for pq in queries:
         fused = fuse(pq.signals, cfg)
-        score = np.delete(fused.score, pq.absent)
-        two = -np.partition(-score, min(1, len(score) - 1))[:2] if len(score) else np.zeros(1)
-        tops.append(float(two[0]) if len(two) else 0.0)
-        leads.append(float(two[0] - two[1]) if len(two) > 1 else float(two[0]) if len(two) else 0.0)
+        score = fused.score.copy()
+        score[list(pq.absent)] = -np.inf
+        best = int(np.argmax(score))
+        if not np.isfinite(score[best]):   # every entry has this answer: nothing can be wrong
+            tops.append(0.0)
+            leads.append(0.0)
+            continue
+        # the lead over the best entry with another answer: copies of one answer tie, and are not rivals
+        rivals = score[pq.groups != pq.groups[best]]
+        tops.append(max(float(score[best]), 0.0))
+        leads.append(float(score[best] - rivals.max()) if len(rivals) and np.isfinite(rivals.max())
+                     else float(score[best]))
         if fused.dense is not None:
             dense = np.delete(fused.dense, pq.absent)
             dtops.append(float(dense.max()) if len(dense) else 0.0)
-            dmeds.append(float(np.median(dense)) if len(dense) else 0.0)
     arr = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
-    return AbsentStats(arr(tops), arr(leads), arr(dtops) if dtops else None, arr(dmeds) if dmeds else None)
+    return AbsentStats(arr(tops), arr(leads), arr(dtops) if dtops else None)
 
 
 # -- the rule: one for every collection ---------------------------------------------------------------

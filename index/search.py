@@ -247,6 +247,9 @@ class SearchHealth:
     problem: str | None      # why search is degraded (for logs and staff, not for residents)
     published: bool = False  # an index has been built into the index directory (even if unusable now)
     sync_problem: str | None = None  # why the newest shared build could not be fetched (this host keeps its own)
+    answer_threshold: float | None = None   # the thresholds in use (a build may calibrate them)
+    suggest_threshold: float | None = None
+    calibrated: bool = False                # taken from the build's own entries, not the fixed defaults
 
     @property
     def degraded(self) -> bool:
@@ -413,7 +416,8 @@ class Searcher:
         return SearchHealth(ready=True, dense=dense, entries=len(r.snap.entries),
                             build=r.snap.path.name if r.snap.path else None,
                             problem=None if dense and not self.problem else self.problem, published=published,
-                            sync_problem=self.sync_problem)
+                            sync_problem=self.sync_problem, answer_threshold=r.config.answer_threshold,
+                            suggest_threshold=r.config.suggest_threshold, calibrated=r.config is not self.config)
 
     # -- searching -------------------------------------------------------
     def search(self, query: str, top_k: int = 10, prefer_category: str | None = None,

@@ -50,6 +50,9 @@ def test_a_build_of_the_seed_faq_carries_its_calibration(seed_index, searcher):
     used = searcher.ranker().config
     assert (used.answer_threshold, used.strong_threshold, used.suggest_threshold) == (
         cal.answer_threshold, cal.strong_threshold, cal.suggest_threshold)
+    health = searcher.health()
+    assert health.calibrated and health.answer_threshold == cal.answer_threshold
+    assert health.suggest_threshold == cal.suggest_threshold
     # margins and the weights are never calibrated
     assert (used.answer_margin, used.dense_floor, used.dense_weight) == (
         FIXED.answer_margin, FIXED.dense_floor, FIXED.dense_weight)
@@ -102,7 +105,9 @@ def test_a_build_without_a_usable_calibration_loads_with_the_fixed_thresholds(tm
     _rewrite_manifest(index_dir / "builds" / build.name, change)
     searcher = Searcher(index_dir, lambda: embedder)
     used = searcher.ranker().config
-    assert searcher.health().ready and searcher.health().dense and searcher.problem is None
+    health = searcher.health()
+    assert health.ready and health.dense and searcher.problem is None and not health.calibrated
+    assert health.answer_threshold == FIXED.answer_threshold
     assert (used.answer_threshold, used.strong_threshold, used.suggest_threshold) == (
         FIXED.answer_threshold, FIXED.strong_threshold, FIXED.suggest_threshold)
     assert searcher.search("コンビニで住民票の写しを取りたい").top is not None
