@@ -17,7 +17,7 @@ weight setting, so a grid costs seconds, not a rebuild. Printed per collection:
 - for answer-threshold / margin pairs: how many in-scope queries get a confident answer,
   how often that answer is right (top-1 graded 2), how many out-of-scope queries are
   answered (must be 0), and the answer / もしかして / desk mix;
-- with --calibration, the study behind the per-build thresholds (index.calibration): each collection's
+- with --calibration, the study of per-collection thresholds (index.calibration, not used by the Searcher): each collection's
   leave-one-out statistics (its own questions searched without their entry), the shift the build-time rule
   derives from them, and the decisions with the fixed thresholds against the calibrated ones, beside the
   shift that the judged queries would have chosen (the smallest keeping ≥ 95 % of answers right).
@@ -41,7 +41,16 @@ import numpy as np
 from faq.formats import read_many
 from faq.text import normalize_query
 from index.build import build_index, lexical_docs
-from index.calibration import AbsentStats, absent_stats, answered_share, pseudo_queries, sample_positions
+from index.calibration import (
+    MIN_ENTRIES,
+    AbsentStats,
+    Calibration,
+    absent_stats,
+    answered_share,
+    derive,
+    pseudo_queries,
+    sample_positions,
+)
 from index.config import cache_from_env
 from index.embedders import BundledE5Embedder
 from index.evaluation import QueryResult, load_qrels, load_queries, metrics
@@ -57,7 +66,6 @@ from index.search import (
     decide,
     fuse,
 )
-from index.thresholds import Calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,9 +149,8 @@ def collect(col: Collection, embedder, cache, tmp: Path) -> None:
     col.snapshot = ranker.snap
     col.ids = [e.id for e in col.entries if e.active]
     col.signals = [ranker.signals(normalize_query(q["text"])[:500]) for q in col.queries]
-    col.calibration = Calibration.from_manifest(col.snapshot.manifest.get("calibration"))
     snap = col.snapshot
-    if snap.has_dense:  # the build's pseudo-queries again, for their statistics (flat index: vectors readable)
+    if snap.has_dense:  # the pseudo-queries of the build's entries (a flat index: its vectors are readable)
         vectors = snap.vectors.index.reconstruct_n(0, snap.vectors.size)
         entries = list(snap.entries)
         tok = JapaneseTokenizer(tuple(snap.manifest["lexical_features"]))
@@ -151,6 +158,8 @@ def collect(col: Collection, embedder, cache, tmp: Path) -> None:
                              snap.bm25_answers, tok, vectors, snap.owners, snap.kinds,
                              sample_positions(len(entries)))
         col.absent = absent_stats(pqs, SearchConfig())
+        if len(entries) >= MIN_ENTRIES:
+            col.calibration = derive(col.absent, SearchConfig())
 
 
 def ranked(col: Collection, cfg: SearchConfig, k: int = 10) -> list[np.ndarray]:

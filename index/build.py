@@ -15,7 +15,6 @@ from faq.model import FaqEntry
 from faq.private import private_dir
 
 from .cache import EmbeddingCache
-from .calibration import calibrate
 from .embedders import Embedder
 from .lexical import BM25, JapaneseTokenizer
 from .passages import answer_passages, head_text
@@ -111,11 +110,6 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
         snap.kinds = np.asarray(kinds, dtype=np.int8)
         manifest["n_vectors"] = len(owners)
         manifest["index_kind"] = snap.vectors.kind
-        # thresholds from the entries' own questions (no new embedding; a few hundred pseudo-queries)
-        calibration = calibrate([e.question for e in entries], [e.answer for e in entries], snap.bm25_questions,
-                                snap.bm25_answers, tokenizer, vectors, snap.owners, snap.kinds)
-        if calibration is not None:
-            manifest["calibration"] = calibration.to_manifest()
     return snap, embedded
 
 

@@ -1,18 +1,20 @@
-"""Statistics of a collection computed at build time from the FAQ alone (no query log, no new embeddings).
+"""Statistics of a collection computable at build time from the FAQ alone (no query log, no new embeddings),
+and a rule deriving per-collection thresholds from them. Studied with benchmarks/calibrate.py --calibration;
+not used by the Searcher: on the dev collections the calibrated thresholds were no better than the fixed
+ones (docs/BENCHMARKS.md "Confidence").
 
 Leave-one-out pseudo-queries: each sampled entry's own question, already embedded as a query, is searched
 against the collection *without that entry*. The best fused score and its lead over the second are what a
 wrong top-1 gets on this collection when the right entry is absent; near-duplicate entries raise both."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .lexical import BM25, JapaneseTokenizer
 from .search import SearchConfig, Signals, fuse
 from .snapshot import KIND_PASSAGE, KIND_QUESTION
-from .thresholds import MAX_SHIFT, MIN_SHIFT, Calibration
 
 SAMPLE = 300        # pseudo-queries per build: enough for stable percentiles, cheap at any size
 SAMPLE_SEED = 0     # the same FAQ gives the same sample, so the same calibration
@@ -129,8 +131,23 @@ def absent_stats(queries: list[PseudoQuery], cfg: SearchConfig) -> AbsentStats:
 # (docs/BENCHMARKS.md "Confidence"); a collection whose wrong top-1s score higher (near-duplicate entries,
 # one long vocabulary) gets stricter thresholds, one whose scores run lower gets looser ones.
 ALLOWED = 0.20
-SHIFT_STEP = 0.005
+MIN_SHIFT, MAX_SHIFT, SHIFT_STEP = -0.10, 0.15, 0.005
 MIN_ENTRIES = 50    # fewer entries: too few pseudo-queries for a percentile; the fixed thresholds stay
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Thresholds derived from one collection's own entries: the fixed ones moved by `shift`."""
+    shift: float
+    answer_threshold: float
+    strong_threshold: float
+    suggest_threshold: float
+    pseudo_queries: int
+    answered_at_fixed: float   # share of pseudo-queries the fixed thresholds would answer (wrongly)
+
+    def apply(self, cfg: SearchConfig) -> SearchConfig:
+        return replace(cfg, answer_threshold=self.answer_threshold, strong_threshold=self.strong_threshold,
+                       suggest_threshold=self.suggest_threshold)
 
 
 def answered_share(stats: AbsentStats, cfg: SearchConfig, shift: float) -> float:
@@ -153,7 +170,7 @@ def derive(stats: AbsentStats, cfg: SearchConfig) -> Calibration:
 def calibrate(questions: list[str], answers: list[str], bm25_questions: BM25, bm25_answers: BM25,
               tokenizer: JapaneseTokenizer, vectors: np.ndarray | None, owners: np.ndarray | None,
               kinds: np.ndarray | None, cfg: SearchConfig | None = None) -> Calibration | None:
-    """The build's calibration, or None (too few entries, or no vectors: lexical-only thresholds stay fixed)."""
+    """The collection's calibration, or None (too few entries, or no vectors: lexical-only thresholds stay fixed)."""
     cfg = cfg or SearchConfig()
     if vectors is None or len(questions) < MIN_ENTRIES:
         return None

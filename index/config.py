@@ -32,19 +32,16 @@ def cache_from_env(environ=os.environ) -> EmbeddingCache:
 
 
 def search_config_from_env(environ=os.environ) -> SearchConfig:
-    """FAQBOT_ANSWER_THRESHOLD, FAQBOT_ANSWER_MARGIN, FAQBOT_SUGGEST_THRESHOLD … override the defaults and the
-    thresholds a build calibrated from its own entries."""
+    """FAQBOT_ANSWER_THRESHOLD, FAQBOT_ANSWER_MARGIN, FAQBOT_SUGGEST_THRESHOLD override the calibrated values."""
     overrides = {}
     for f in fields(SearchConfig):
-        if f.name == "overridden":
-            continue
         raw = environ.get("FAQBOT_" + f.name.upper())
         if raw:
             try:
                 overrides[f.name] = type(f.default)(raw)
             except ValueError:
                 raise ValueError(f"FAQBOT_{f.name.upper()} は数値にしてください / must be a number: {raw!r}") from None
-    return SearchConfig(**overrides, overridden=frozenset(overrides))
+    return SearchConfig(**overrides)
 
 
 def make_embedder(environ=os.environ) -> Embedder:

@@ -18,7 +18,6 @@ from .embedders import Embedder, QueryCache
 from .lexical import JapaneseTokenizer
 from .share import BuildShare
 from .snapshot import KIND_PASSAGE, IndexError_, Snapshot, current_build, load_snapshot
-from .thresholds import calibrated_config
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +29,8 @@ _CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Weights and thresholds, calibrated with benchmarks/calibrate.py (docs/BENCHMARKS.md). A build may carry
-    its own answer / strong / suggest thresholds derived from its entries (index.calibration); those replace
-    the defaults here unless the field is in `overridden` (set from the environment)."""
+    """Weights and thresholds: one set for every collection (seed FAQ with alt questions, a city's plain
+    export), calibrated with benchmarks/calibrate.py (docs/BENCHMARKS.md)."""
     dense_weight: float = 0.5          # share of the dense signal in the fused score
     passage_weight: float = 0.5        # answer-passage similarity vs. question similarity
     question_lex_weight: float = 0.6   # BM25 over the question field vs. over the answer field
@@ -58,7 +56,6 @@ class SearchConfig:
     category_boost: float = 0.05
     dense_candidates: int = 1024       # vectors fetched from FAISS before grouping by FAQ
     query_cache_size: int = 4096       # recent query vectors kept per worker (0: none); 1.5 KB each
-    overridden: frozenset = frozenset()  # fields set explicitly: a build's calibration never replaces them
 
     def thresholds(self, lexical_only: bool) -> tuple[float, float]:
         """(answer, suggest) thresholds for a fused score, or for a lexical-only one."""
@@ -247,9 +244,6 @@ class SearchHealth:
     problem: str | None      # why search is degraded (for logs and staff, not for residents)
     published: bool = False  # an index has been built into the index directory (even if unusable now)
     sync_problem: str | None = None  # why the newest shared build could not be fetched (this host keeps its own)
-    answer_threshold: float | None = None   # the thresholds in use (a build may calibrate them)
-    suggest_threshold: float | None = None
-    calibrated: bool = False                # taken from the build's own entries, not the fixed defaults
 
     @property
     def degraded(self) -> bool:
@@ -321,7 +315,7 @@ class Searcher:
         features = tuple(snap.manifest.get("lexical_features") or self._tokenizer.features)
         if features != self._tokenizer.features:  # the query must be tokenized as the index was
             self._tokenizer = JapaneseTokenizer(features)
-        return Ranker(snap, embedder, calibrated_config(self.config, snap.manifest), self._tokenizer)
+        return Ranker(snap, embedder, self.config, self._tokenizer)
 
     def _lexical_only(self) -> Ranker | None:
         if self._lexical_fallback is None:
@@ -416,8 +410,7 @@ class Searcher:
         return SearchHealth(ready=True, dense=dense, entries=len(r.snap.entries),
                             build=r.snap.path.name if r.snap.path else None,
                             problem=None if dense and not self.problem else self.problem, published=published,
-                            sync_problem=self.sync_problem, answer_threshold=r.config.answer_threshold,
-                            suggest_threshold=r.config.suggest_threshold, calibrated=r.config is not self.config)
+                            sync_problem=self.sync_problem)
 
     # -- searching -------------------------------------------------------
     def search(self, query: str, top_k: int = 10, prefer_category: str | None = None,
@@ -433,12 +426,11 @@ class Searcher:
         candidates, degraded, lexical_only = ranker.rank(query, prefer_category,
                                                          max(top_k, self.config.suggest_max), category_boost)
         degraded = degraded or not ranker.snap.has_dense
-        decision, reason, shown = decide(query, candidates, ranker.config, lexical_only)
+        decision, reason, shown = decide(query, candidates, self.config, lexical_only)
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
 
     def with_config(self, **changes) -> "Searcher":
         """The same index with other weights/thresholds (for calibration)."""
-        config = replace(self.config, **changes, overridden=self.config.overridden | frozenset(changes))
-        other = Searcher(self.index_dir, self._embedder_factory, config, self._lexical_fallback)
+        other = Searcher(self.index_dir, self._embedder_factory, replace(self.config, **changes), self._lexical_fallback)
         other._embedder = self._embedder
         return other

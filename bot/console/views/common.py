@@ -70,7 +70,6 @@ class SearchHealth:
     recent_degraded: int
     build: str | None = None          # the build this server answers from (each host may differ for seconds)
     kept_old: str | None = None       # why a newer build was refused or not fetched (the old one still serves)
-    thresholds: str | None = None     # the answer / もしかして thresholds in use, and whether the build calibrated them
 
 
 def current_search_health(window_minutes: int = 60) -> SearchHealth | None:
@@ -79,12 +78,8 @@ def current_search_health(window_minutes: int = 60) -> SearchHealth | None:
         health = searcher().health()
         recent = services().bot.exchanges.degraded_since(clock().iso_ago(timedelta(minutes=window_minutes)))
         kept_old = health.sync_problem or (health.problem if not health.degraded else None)
-        thresholds = None
-        if health.answer_threshold is not None:
-            thresholds = (f"回答 {health.answer_threshold:.3f}・もしかして {health.suggest_threshold:.3f}"
-                          + ("（このインデックスの質問から調整）" if health.calibrated else "（既定値）"))
         return SearchHealth(health.degraded, health.problem if health.degraded else None, recent,
-                            build=health.build, kept_old=kept_old, thresholds=thresholds)
+                            build=health.build, kept_old=kept_old)
     except Exception:  # noqa: BLE001
         log.exception("could not read the search health for the console header")
         return None
