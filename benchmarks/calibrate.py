@@ -17,9 +17,9 @@ weight setting, so a grid costs seconds, not a rebuild. Printed per collection:
 - for answer-threshold / margin pairs: how many in-scope queries get a confident answer,
   how often that answer is right (top-1 graded 2), how many out-of-scope queries are
   answered (must be 0), and the answer / もしかして / desk mix;
-- with --calibration, the study of per-collection thresholds (index.calibration, not used by the Searcher): each collection's
-  leave-one-out statistics (its own questions searched without their entry), the shift the build-time rule
-  derives from them, and the decisions with the fixed thresholds against the calibrated ones, beside the
+- with --calibration, the study of per-collection thresholds (index.calibration, not used by the Searcher):
+  each collection's leave-one-out statistics (its own questions searched without their entry), the shift the
+  rule derives from them, and the decisions with the fixed thresholds against the calibrated ones, beside the
   shift that the judged queries would have chosen (the smallest keeping ≥ 95 % of answers right).
 
 Variants (--variant NAME KIND FROM, a copy of the --set FROM, to see whether the rule transfers):

@@ -16,7 +16,7 @@ from .lexical import BM25, JapaneseTokenizer
 from .search import SearchConfig, Signals, fuse
 from .snapshot import KIND_PASSAGE, KIND_QUESTION
 
-SAMPLE = 300        # pseudo-queries per build: enough for stable percentiles, cheap at any size
+SAMPLE = 300        # pseudo-queries per collection: enough for a stable share, cheap at any size
 SAMPLE_SEED = 0     # the same FAQ gives the same sample, so the same calibration
 
 
@@ -34,8 +34,9 @@ def sample_positions(n: int, size: int = SAMPLE, seed: int = SAMPLE_SEED) -> np.
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
-def pseudo_queries(questions: list[str], answers: list[str], bm25_questions: BM25, bm25_answers: BM25, tokenizer: JapaneseTokenizer,
-                   vectors: np.ndarray | None, owners: np.ndarray | None, kinds: np.ndarray | None,
+def pseudo_queries(questions: list[str], answers: list[str], bm25_questions: BM25, bm25_answers: BM25,
+                   tokenizer: JapaneseTokenizer, vectors: np.ndarray | None, owners: np.ndarray | None,
+                   kinds: np.ndarray | None,
                    positions: np.ndarray) -> list[PseudoQuery]:
     """The per-FAQ signals of each sampled entry's question, as Ranker.signals would give them
     (dense from the stored vectors: the question row is the entry's question embedded as a query)."""
