@@ -46,6 +46,8 @@ class SearchConfig:
     # Without the model (degraded mode, or dense_weight 0) the score is BM25's share of the query
     # matched, lower than a fused score for the same evidence: its own thresholds.
     lexical_answer_threshold: float = 0.50
+    # ... and a clearer lead: words alone cannot tell an entry from its neighbour that repeats them
+    lexical_answer_margin: float = 0.07
     lexical_suggest_threshold: float = 0.12
     suggest_max: int = 3
     # Queries in another script (English, Vietnamese, Korean …): BM25 over Japanese finds nothing, so the
@@ -218,7 +220,8 @@ def decide(query: str, candidates: list[Candidate], config: SearchConfig,
     if not japanese and top.dense > 0 and len(_WORD.findall(query)) >= 2:
         return _decide_foreign(candidates, config)
     lead = top.score - second
-    clear = ((top.score >= answer_threshold and lead >= config.answer_margin)
+    margin = config.lexical_answer_margin if lexical_only else config.answer_margin
+    clear = ((top.score >= answer_threshold and lead >= margin)
              or (not lexical_only and top.score >= config.strong_threshold and lead >= config.strong_margin))
     if clear and japanese:
         return ANSWER, "clear-top", candidates

@@ -9,7 +9,7 @@ from index.build import build_index
 from index.cache import EmbeddingCache
 from index.embedders import EmbedderError, SentenceTransformerEmbedder, make_embedder
 from index.lexical import BM25, JapaneseTokenizer
-from index.search import FALLBACK, Searcher
+from index.search import FALLBACK, SUGGEST, SearchConfig, Searcher
 from index.snapshot import KIND_ANSWER_PART, IndexError_, current_build, load_snapshot
 from index.vectors import VectorIndex
 
@@ -412,3 +412,15 @@ def test_scores_are_absolute_not_relative_to_the_collection(tmp_path, seed_entri
     assert strong_small.top.entry.id == "risai"
     risai_big = next(c for c in strong_big.candidates if c.entry.id == "risai")
     assert abs(risai_big.score - strong_small.top.score) < 0.15
+
+
+def test_without_the_model_a_neighbour_repeating_the_words_is_not_answered(tmp_path, seed_entries):
+    """Lexical only, the entry comparing 罹災証明書 with 被災証明書 repeats the query's words and leads the
+    罹災証明書 entry a little: that is a choice for the resident (もしかして), not a confident answer."""
+    build_index(list(seed_entries), tmp_path / "idx", None, None)
+    out = Searcher(tmp_path / "idx", None).search("りさい証明書")
+    shown = [c.entry.id for c in out.suggestions]
+    assert out.decision == SUGGEST and "disaster-risai-shomeisho" in shown and "disaster-hisai-shomeisho" in shown
+    # what withholds the answer is the lead, not the score
+    cfg, lead = SearchConfig(), out.candidates[0].score - out.candidates[1].score
+    assert out.top.score >= cfg.lexical_answer_threshold and cfg.answer_margin <= lead < cfg.lexical_answer_margin
