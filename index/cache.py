@@ -57,8 +57,11 @@ class EmbeddingCache:
 
     def embed(self, model: str, dim: int, kind: str, texts: Sequence[str],
               compute: Callable[[list[str]], np.ndarray], batch_size: int = 64,
-              progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
-        """Vectors for texts, computing only the missing ones. Returns (vectors, number computed)."""
+              progress: Callable[[int], None] | None = None,
+              known: Callable[[str, list[str]], dict[str, np.ndarray]] | None = None) -> tuple[np.ndarray, int]:
+        """Vectors for texts, computing only the missing ones. Returns (vectors, number computed).
+        `known(kind, texts)` may supply vectors for missing texts from elsewhere (the build being
+        replaced); they are stored here too."""
         keys = [_key(kind, t) for t in texts]
         found: dict[str, np.ndarray] = {}
         unique = list(dict.fromkeys(keys))
@@ -72,6 +75,15 @@ class EmbeddingCache:
                 if vec.shape[0] == dim:
                     found[key] = vec
         missing = [(k, t) for k, t in dict(zip(keys, texts)).items() if k not in found]
+        if missing and known is not None:
+            supplied = known(kind, [t for _, t in missing])
+            reused = [(k, supplied[t]) for k, t in missing if t in supplied and supplied[t].shape[0] == dim]
+            if reused:
+                with self.conn:
+                    self.conn.executemany("INSERT OR REPLACE INTO embeddings (model, key, vector) VALUES (?,?,?)",
+                                          [(model, k, v.astype(np.float32).tobytes()) for k, v in reused])
+                found.update(reused)
+                missing = [(k, t) for k, t in missing if k not in found]
         if progress:
             progress(len(texts) - len(missing))
         for start in range(0, len(missing), batch_size):

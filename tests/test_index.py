@@ -424,3 +424,44 @@ def test_without_the_model_a_neighbour_repeating_the_words_is_not_answered(tmp_p
     # what withholds the answer is the lead, not the score
     cfg, lead = SearchConfig(), out.candidates[0].score - out.candidates[1].score
     assert out.top.score >= cfg.lexical_answer_threshold and cfg.answer_margin <= lead < cfg.lexical_answer_margin
+
+
+def _rows(index_dir) -> dict[tuple[int, str], np.ndarray]:
+    """(kind, text) -> vector of the build an index directory serves."""
+    from index.build import embedding_texts
+    snap = load_snapshot(index_dir)
+    _, kinds, q_texts, p_texts = embedding_texts(list(snap.entries))
+    vectors = snap.vectors.index.reconstruct_n(0, snap.vectors.size)
+    return {(int(k), t): v for k, t, v in zip(kinds, q_texts + p_texts, vectors)}
+
+
+def test_a_host_that_received_the_build_embeds_only_what_an_edit_changed(tmp_path, embedder, seed_entries,
+                                                                          shared_cache):
+    """The embedding cache is a file per host. A host that got its build from another (index.share copies
+    build directories) and never embedded anything rebuilds after one edit by embedding the edited text
+    only, taking the rest from the build it serves, vector for vector."""
+    import dataclasses
+    import json
+    import shutil
+    entries = list(seed_entries)[:12]
+    build_index(entries, tmp_path / "a", embedder, EmbeddingCache(shared_cache))
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    edited = [dataclasses.replace(entries[0], answer="防災課の窓口で受け付けます。")] + entries[1:]
+    counting, empty = CountingEmbedder(embedder), EmbeddingCache(tmp_path / "b-cache.sqlite3")
+    report = build_index(edited, tmp_path / "b", counting, empty)
+    before, after = _rows(tmp_path / "a"), _rows(tmp_path / "b")
+    changed = set(after) - set(before)
+    assert report.embedded == counting.calls == len(changed) == 1    # the question with the new answer's start
+    assert all(np.array_equal(after[key], before[key]) for key in set(after) & set(before))
+    # ... and its cache now holds them: the next rebuild embeds nothing
+    assert build_index(edited, tmp_path / "b", counting, empty).embedded == 0
+
+    # a build whose texts today's code would derive differently (passage rules changed) is not reused
+    shutil.rmtree(tmp_path / "b")
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    manifest_path = current_build(tmp_path / "b") / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "text_digest": "0" * 64}), encoding="utf-8")
+    counting = CountingEmbedder(embedder)
+    report = build_index(edited, tmp_path / "b", counting, EmbeddingCache(tmp_path / "c-cache.sqlite3"))
+    assert report.embedded == counting.calls == len(after)
