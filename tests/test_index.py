@@ -347,7 +347,12 @@ LONG_ANSWER = ("粗大ごみは、事前に申し込みが必要な戸別収集�
 
 
 def test_long_answers_are_split_into_overlapping_passages_that_cover_them():
-    from index.passages import HEAD_ANSWER_CHARS, PASSAGE_CHARS, answer_passages, head_text
+    from index.passages import (
+        HEAD_ANSWER_CHARS,
+        PASSAGE_CHARS,
+        answer_passages,
+        head_text,
+    )
     parts = answer_passages(LONG_ANSWER)
     assert len(parts) >= 2
     assert all(len(p) <= PASSAGE_CHARS for p in parts)
