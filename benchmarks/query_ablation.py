@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from calibrate import ROOT, ranking_metrics, load_set
+from calibrate import ROOT, load_set, ranking_metrics
 
 from faq.text import normalize_query
 from index.build import build_index

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from .model import RECORD_KEYS, TRANSLATION_FIELDS, TRANSLATION_LANGUAGES, FaqEntry
 from .headers import known_headers_hint, target
+from .model import RECORD_KEYS, TRANSLATION_FIELDS, TRANSLATION_LANGUAGES, FaqEntry
 from .validate import ImportNotes, Problem, ValidationError, validate_records
 
 FORMATS = ("jsonl", "csv", "yaml")

@@ -5,6 +5,8 @@ import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .headers import known_headers_hint, read_headers
+from .markup import plain_text
 from .model import (
     ANSWER_MAX_CHARS,
     CATEGORIES,
@@ -16,8 +18,6 @@ from .model import (
     FaqEntry,
     Translation,
 )
-from .headers import known_headers_hint, read_headers
-from .markup import plain_text
 from .text import normalize
 
 MAX_ALT_QUESTIONS = 20

@@ -29,7 +29,14 @@ from faq.clock import SYSTEM_CLOCK, Clock
 from faq.db import migrate, open_db, transaction
 from faq.private import private_dir
 
-from .snapshot import MANIFEST, IndexError_, current_build, point_to, prune_builds, verify_build
+from .snapshot import (
+    MANIFEST,
+    IndexError_,
+    current_build,
+    point_to,
+    prune_builds,
+    verify_build,
+)
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +286,9 @@ class BuildShare:
                 before.rename(before.with_name(f"{before.name}.{os.getpid()}-{secrets.token_hex(3)}.damaged.partial"))
                 log.warning("index build %s on this host does not match its manifest: fetching it again", before.name)
             self.download(newest, index_dir)
-            from .build import build_lock  # a local build publishes then flips under this lock
+            from .build import (
+                build_lock,  # a local build publishes then flips under this lock
+            )
             with build_lock(index_dir):
                 now = current_build(index_dir)
                 if (now and now.name) != (before and before.name):

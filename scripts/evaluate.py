@@ -15,8 +15,8 @@ import time
 
 import click
 
-from faq.model import CATEGORIES, FaqEntry
 from faq.markup import plain_text
+from faq.model import CATEGORIES, FaqEntry
 from index.build import build_index, count_texts
 from index.config import cache_from_env, make_embedder, search_config_from_env
 from index.evaluation import load_qrels, load_queries, metrics, run_queries

@@ -10,9 +10,9 @@ import time
 import uuid
 
 import pytest
-from linebot.v3.messaging import TextMessage
 from desk_testkit import running_bot, spec_clean_turn
 from line_testkit import rows, texts
+from linebot.v3.messaging import TextMessage
 
 from bot.app import create_app
 from bot.config import ConfigError, config_from_env

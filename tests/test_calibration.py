@@ -10,7 +10,14 @@ import pytest
 from faq.model import FaqEntry
 from index.build import build_snapshot
 from index.cache import EmbeddingCache
-from index.calibration import ALLOWED, MAX_SHIFT, MIN_ENTRIES, MIN_SHIFT, Calibration, calibrate
+from index.calibration import (
+    ALLOWED,
+    MAX_SHIFT,
+    MIN_ENTRIES,
+    MIN_SHIFT,
+    Calibration,
+    calibrate,
+)
 from index.lexical import JapaneseTokenizer
 from index.search import SearchConfig
 

@@ -27,8 +27,8 @@ from bot.console.unanswered import (
     key_text,
 )
 from bot.services import bot_services
-from faq.store import FaqStore
 from faq.db import open_db
+from faq.store import FaqStore
 from index.cache import EmbeddingCache
 from index.search import Searcher
 

@@ -32,7 +32,6 @@ from index.search import Searcher
 from index.share import BuildShare
 from index.snapshot import current_build, load_snapshot
 
-
 SMALL = [
     FaqEntry(id="juminhyo", question="コンビニで住民票の写しを取れますか", category="online-procedures",
              answer="マイナンバーカードがあれば全国のコンビニで住民票の写しを取得できます。", alt_questions=["住民票 コンビニ"]),

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
+from faq.db import open_db
 from faq.formats import read_entries, write_entries
 from faq.model import FaqEntry, Translation
 from faq.store import FaqStore
 from faq.validate import ValidationError
-from faq.db import open_db
 
 BASE = {"id": "risai-1", "question": "罹災証明書はどうやって申請しますか?", "answer": "市役所の窓口か電子申請で申請できます。",
         "category": "disaster-support", "alt_questions": ["りさい証明"], "url": None, "department": "税務課",

@@ -70,7 +70,7 @@ def _create_v2(db: Database) -> None:
     db.execute("CREATE INDEX console_faq_drafts_status ON console_faq_drafts(status, id)")
 
 
-def _create_v3(db: sqlite_utils.Database) -> None:
+def _create_v3(db: Database) -> None:
     # Residents' own wordings proposed as alternative questions of an FAQ entry (bot/console/proposals.py).
     # One row per (entry, wording key); a rejected row stays, so the wording is never proposed again.
     db.execute("""CREATE TABLE console_alt_proposals (

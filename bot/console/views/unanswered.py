@@ -11,7 +11,14 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from bot.console.proposals import STAFF
 from bot.console.timeutil import parse_day
 from bot.console.unanswered import QuestionGroup, group_questions, load_unanswered
-from bot.console.views.common import bot_conn, clock, log_access, render, searcher, services
+from bot.console.views.common import (
+    bot_conn,
+    clock,
+    log_access,
+    render,
+    searcher,
+    services,
+)
 from bot.faq_directory import FaqDirectory
 
 log = logging.getLogger(__name__)
