@@ -20,7 +20,8 @@ run: $(VENV)/.installed
 
 # chromium, chromium-driver, fonts-ipafont-gothic, faketime and postgresql are installed first when
 # missing (root or passwordless sudo); otherwise the suite does not start. The suite runs twice: on
-# SQLite, then on a throwaway PostgreSQL cluster (tests about the SQLite file itself are left out).
+# SQLite, then on a throwaway PostgreSQL cluster (tests about the SQLite file itself are left out, and
+# so are the no_database tests, which tests/conftest.py checks in the SQLite pass: see README).
 test: $(VENV)/.installed
 	scripts/test-prerequisites.sh
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q

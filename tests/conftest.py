@@ -4,6 +4,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED_FILES = sorted(glob.glob(str(ROOT / "faq" / "seed" / "*.jsonl")))
 PGMAP_DIR = ROOT / "tests" / "pgmap"
 _pg_session: dict = {}
+_no_database_log = pytest.StashKey[Path]()
+_watcher: dict = {}  # the SQLite pass's own copy of tests/pgmap/sitecustomize.py, loaded once
 
 
 def _load_pgmap():
@@ -28,9 +31,14 @@ def pytest_configure(config):
     schema in it (tests/pgmap/sitecustomize.py)."""
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run in the PostgreSQL pass")
     config.addinivalue_line("markers", "postgres_only: about the PostgreSQL side itself; only in the PostgreSQL pass")
+    config.addinivalue_line("markers", "no_database: never opens a database (checked in the SQLite pass); "
+                                       "not run in the PostgreSQL pass")
+    config.addinivalue_line("markers", "database: opens a database although its module is marked no_database")
     # processes the tests start (`python scripts/faqctl.py`, gunicorn) import this tree's packages, not
-    # those of the checkout installed in the virtualenv
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    # those of the checkout installed in the virtualenv; and tests/pgmap/sitecustomize.py, which maps
+    # SQLite files to PostgreSQL schemas (PostgreSQL pass) and watches no_database tests (SQLite pass)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), str(PGMAP_DIR), os.environ.get("PYTHONPATH", "")) if p)
     admin_url = os.environ.get("FAQBOT_TEST_DATABASE_URL")
     if not admin_url:
         return
@@ -45,7 +53,6 @@ def pytest_configure(config):
     # PostgreSQL's default answering mode is the queue; the suite's webhook tests read the answer when
     # /callback returns, so they keep the inline mode here (the queue tests set FAQBOT_ANSWER_MODE).
     os.environ.setdefault("FAQBOT_ANSWER_MODE", "inline")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PGMAP_DIR), os.environ.get("PYTHONPATH", "")) if p)
     import faq.db
     _pg_session["pgmap"] = _load_pgmap()
     _pg_session["pgmap"].patch(faq.db)
@@ -60,9 +67,11 @@ def app_database(path) -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Each pass leaves out the other backend's own tests (deselected and counted in the summary)."""
-    other = "postgres_only" if not _pg_session else "sqlite_only"
-    kept = [i for i in items if i.get_closest_marker(other) is None]
+    """Each pass leaves out the other backend's own tests (deselected and counted in the summary); the
+    PostgreSQL pass also leaves out the no_database tests: they would run exactly as in the SQLite pass."""
+    others = ("postgres_only",) if not _pg_session else ("sqlite_only",)
+    kept = [i for i in items if not any(i.get_closest_marker(m) for m in others)
+            and not (_pg_session and _no_database(i))]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
@@ -70,8 +79,55 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     if _pg_session:
-        return f"PostgreSQL pass: database {_pg_session['name']} (sqlite_only tests deselected)"
+        return f"PostgreSQL pass: database {_pg_session['name']} (sqlite_only and no_database tests deselected)"
     return "SQLite pass (postgres_only tests deselected)"
+
+
+def _no_database(item) -> bool:
+    return item.get_closest_marker("no_database") is not None and item.get_closest_marker("database") is None
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """The guard that keeps the no_database marker true (the PostgreSQL pass trusts it): from the first
+    fixture to the last teardown of such a test, every database opened through faq.db, in this process
+    or in a process it starts (tests/pgmap/sitecustomize.py, through the environment), is logged, and
+    pytest_runtest_makereport fails the test. Opening still works, so the test's own outcome is kept."""
+    if _pg_session or not _no_database(item):
+        yield
+        return
+    import faq.db
+    if "pgmap" not in _watcher:
+        _watcher["pgmap"] = _load_pgmap()
+    pgmap = _watcher["pgmap"]
+    fd, name = tempfile.mkstemp(prefix="faqbot-no-database-", suffix=".log")
+    os.close(fd)
+    item.stash[_no_database_log] = Path(name)
+    os.environ[pgmap.NO_DATABASE_ENV] = name
+    undo = pgmap.watch(faq.db, name)
+    try:
+        yield
+    finally:
+        undo()
+        del os.environ[pgmap.NO_DATABASE_ENV]
+        os.unlink(name)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    log = item.stash.get(_no_database_log, None)
+    if log is None or not log.exists():
+        return
+    opened = log.read_text(encoding="utf-8")
+    if not opened:
+        return
+    log.write_text("", encoding="utf-8")
+    report = outcome.get_result()
+    report.outcome = "failed"
+    report.longrepr = (f"no_database のテストがデータベースを開きました。マーカーを外すか、そのテストに database を付けてください / "
+                       f"a no_database test opened a database ({call.when}); remove the marker or mark the test `database`:\n{opened}"
+                       + (f"\n{report.longrepr}" if report.longrepr else ""))
 
 
 def pytest_unconfigure(config):

@@ -8,6 +8,8 @@ from bot.line.identity import UserHasher
 from bot.records.privacy import mask_personal_data
 from faq.text import normalize_query
 
+pytestmark = pytest.mark.no_database
+
 
 @pytest.mark.parametrize("text, expected, kinds", [
     ("電話は090-1234-5678です", "電話は[電話番号]です", ("phone",)),

@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_database
+
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"ndcg@10", "recall@10", "hit@1", "hit@3", "hit@10", "mrr@10", "n_queries", "latency_ms_p50", "latency_ms_p99"}
 

@@ -6,6 +6,8 @@ from faq.formats import read_entries, read_many, write_entries
 from faq.model import RECORD_KEYS, FaqEntry
 from faq.validate import ValidationError
 
+pytestmark = pytest.mark.no_database
+
 GOOD = {"id": "cash-1", "question": "PayPayで税金を払えますか", "answer": "請求書払いで納付できます。",
         "category": "cashless-payment", "alt_questions": ["スマホで税金", "ペイペイで払える?"],
         "url": "https://www.city.example.lg.jp/pay", "department": "税務課", "tags": ["スマホ決済"], "active": True}

@@ -13,6 +13,8 @@ from index.search import FALLBACK, SUGGEST, SearchConfig, Searcher
 from index.snapshot import KIND_ANSWER_PART, IndexError_, current_build, load_snapshot
 from index.vectors import VectorIndex
 
+pytestmark = pytest.mark.no_database
+
 SMALL = [
     FaqEntry(id="juminhyo", question="コンビニで住民票の写しを取れますか", category="online-procedures",
              answer="マイナンバーカードがあれば全国のコンビニで住民票の写しを取得できます。", alt_questions=["住民票 コンビニ"]),
@@ -242,6 +244,7 @@ def test_bm25_matches_the_formula_and_survives_a_save_in_either_layout():
     assert bm.max_score(q) >= bm.scores(q).max() > 0
 
 
+@pytest.mark.database
 def test_build_index_cli_then_search(env, tmp_path):
     from conftest import run_cli
     src = tmp_path / "small.jsonl"

@@ -9,6 +9,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_database
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("faq", "index", "bot", "scripts")
 # index.search (Searcher, SearchOutcome) and index.build (a rebuild after a console edit) are its public face

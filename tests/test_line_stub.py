@@ -43,6 +43,8 @@ from bot.emulator.openapi import (
 )
 from bot.emulator.stub import StubState, create_stub_app, get_stub_state
 
+pytestmark = pytest.mark.no_database
+
 SPEC_DIR = default_spec_dir()
 CLIENT_TIMEOUT = 0.3
 USER = "U" + "1" * 32

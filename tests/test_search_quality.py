@@ -6,6 +6,8 @@ import pytest
 from index.evaluation import load_qrels, load_queries, metrics, run_queries
 from index.search import ANSWER, FALLBACK, SUGGEST
 
+pytestmark = pytest.mark.no_database
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

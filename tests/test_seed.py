@@ -4,8 +4,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from faq.model import CATEGORIES, RECORD_KEYS
 from faq.text import normalize
+
+pytestmark = pytest.mark.no_database
 
 ROOT = Path(__file__).resolve().parents[1]
 # Real-looking Japanese phone numbers; only the clearly fake 088-000-000X placeholders are allowed.

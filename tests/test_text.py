@@ -1,9 +1,13 @@
+import pytest
+
 from faq.text import (
     japanese_punctuation,
     katakana_to_hiragana,
     normalize,
     normalize_query,
 )
+
+pytestmark = pytest.mark.no_database
 
 
 def test_full_width_ascii_and_half_width_kana_are_folded():

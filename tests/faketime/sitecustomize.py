@@ -17,9 +17,9 @@ def _sleep(seconds: float) -> None:
 
 time.sleep = _sleep
 
-# The PostgreSQL test pass maps SQLite files to schemas in started processes too (only one
-# sitecustomize is loaded, so this one chains to it).
-if __import__("os").environ.get("FAQBOT_TEST_PG_SESSION_URL"):
+# The PostgreSQL test pass maps SQLite files to schemas in started processes too, and the
+# no_database guard watches them (only one sitecustomize is loaded, so this one chains to it).
+if any(__import__("os").environ.get(v) for v in ("FAQBOT_TEST_PG_SESSION_URL", "FAQBOT_TEST_NO_DATABASE_LOG")):
     import importlib.util as _util
     from pathlib import Path as _Path
     _spec = _util.spec_from_file_location(
