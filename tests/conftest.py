@@ -29,7 +29,7 @@ def pytest_configure(config):
     """FAQBOT_TEST_DATABASE_URL set: the PostgreSQL pass. A database of its own for this run (dropped at
     the end); every SQLite path opened through faq.db, here and in started processes, becomes a
     schema in it (tests/pgmap/sitecustomize.py)."""
-    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run in the PostgreSQL pass")
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself, or the hour the code runs at (time is never the database's); not run in the PostgreSQL pass")
     config.addinivalue_line("markers", "postgres_only: about the PostgreSQL side itself; only in the PostgreSQL pass")
     config.addinivalue_line("markers", "no_database: never opens a database (checked in the SQLite pass); "
                                        "not run in the PostgreSQL pass")

@@ -113,7 +113,7 @@ def test_every_disaster_quick_reply_leads_to_a_disaster_support_answer(rig):
 
 
 def test_disaster_mode_ranks_disaster_support_entries_first(rig):
-    query = "保険料を安くしてほしい"  # everyday 減免 entries and the disaster 減免 entry are both relevant
+    query = "保険料を払いたい"  # paying the premium comes first; the disaster reduction of premiums is close behind
     plain, _ = rig.say(wh.new_user_id(), query)
     rig.disaster.set(active=True, name=NAME, by="test")
     boosted, replies = rig.say(wh.new_user_id(), query)
