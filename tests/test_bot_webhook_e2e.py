@@ -274,7 +274,7 @@ def test_topic_quick_reply_lists_that_categorys_questions(client, bot_db, user):
 
 
 def test_a_question_right_after_a_topic_prefers_that_category(client, bot_db, user):
-    query = "保険料を安くしてほしい"  # everyday 減免 entries and the disaster 減免 entry are both relevant
+    query = "保険料を払いたい"  # paying the premium comes first; the disaster reduction of premiums is close behind
     plain, _ = ask(client, wh.new_user_id(), query)
     tap(client, user, {"type": "postback", "data": "a=topic&c=disaster-support"})
     after_topic, _ = ask(client, user, query)

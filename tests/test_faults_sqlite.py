@@ -13,6 +13,7 @@ stub in its own process (benchmarks/loadkit.py ``LiveBot``), signed webhook bodi
 * kill -9 of ``faqctl build-index`` halfway: the published index is still the previous complete one."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -177,9 +178,12 @@ def test_kill_during_an_index_build_leaves_the_published_index_intact(tmp_path, 
     shutil.copytree(seed_index, index_dir)
     before = current_build(index_dir)
     db = tmp_path / "faq.sqlite3"
-    seed_database(db, seed_entries)
+    # every text new: neither the cold cache nor the served build (whose vectors a rebuild re-uses) has it,
+    # so the build embeds everything and takes long enough to be killed in the middle
+    seed_database(db, [dataclasses.replace(e, question=e.question + "（改訂）", answer=e.answer + "\n（改訂）")
+                       for e in seed_entries])
     env = dict(os.environ, FAQBOT_DB=str(db), FAQBOT_INDEX_DIR=str(index_dir), OMP_NUM_THREADS="1",
-               FAQBOT_EMBED_CACHE=str(tmp_path / "cold-cache.sqlite3"))  # cold cache: a long build
+               FAQBOT_EMBED_CACHE=str(tmp_path / "cold-cache.sqlite3"))
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "faqctl.py"), "build-index"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 120
