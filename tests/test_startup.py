@@ -80,6 +80,10 @@ def test_development_gunicorn_prepares_the_seed_faq_once_and_answers_from_it(tmp
     db, index_dir = tmp_path / "faqbot.sqlite3", tmp_path / "index"
     live = LiveBot(tmp_path, db, index_dir, workers=2, threads=2, env={"FAQBOT_EMBED_CACHE": str(shared_cache)})
     try:
+        # the bot answers as soon as one worker is ready; the other one logs once it has had the lock
+        deadline = time.monotonic() + 60
+        while "knowledge base already prepared" not in live.log() and time.monotonic() < deadline:
+            time.sleep(0.2)
         log = live.log()
         assert log.count("development: imported the seed FAQ (100 entries") == 1
         assert log.count("development: search index built") == 1
