@@ -52,6 +52,11 @@ class EmbeddingCache:
                 found.update(new)
             yield from (found[k] for k in keys)
 
+    def _store(self, model: str, rows: list[tuple[str, np.ndarray]]) -> None:
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO embeddings (model, key, vector) VALUES (?,?,?)",
+                                  [(model, k, v.astype(np.float32).tobytes()) for k, v in rows])
+
     def close(self) -> None:
         self.conn.close()
 
@@ -79,9 +84,7 @@ class EmbeddingCache:
             supplied = known(kind, [t for _, t in missing])
             reused = [(k, supplied[t]) for k, t in missing if t in supplied and supplied[t].shape[0] == dim]
             if reused:
-                with self.conn:
-                    self.conn.executemany("INSERT OR REPLACE INTO embeddings (model, key, vector) VALUES (?,?,?)",
-                                          [(model, k, v.astype(np.float32).tobytes()) for k, v in reused])
+                self._store(model, reused)
                 found.update(reused)
                 missing = [(k, t) for k, t in missing if k not in found]
         if progress:
@@ -89,9 +92,7 @@ class EmbeddingCache:
         for start in range(0, len(missing), batch_size):
             batch = missing[start:start + batch_size]
             vectors = compute([t for _, t in batch])
-            with self.conn:
-                self.conn.executemany("INSERT OR REPLACE INTO embeddings (model, key, vector) VALUES (?,?,?)",
-                                      [(model, k, v.astype(np.float32).tobytes()) for (k, _), v in zip(batch, vectors)])
+            self._store(model, [(k, v) for (k, _), v in zip(batch, vectors)])
             for (k, _), v in zip(batch, vectors):
                 found[k] = v
             if progress:
