@@ -1,11 +1,12 @@
 #!/usr/bin/env python
-"""What each query-side rule of lexical search adds: request words dropped, the municipal vocabulary,
-kana-only queries read as the FAQ's words (index/query_terms.py).
+"""What each query-side rule adds: request words dropped, the municipal vocabulary, kana-only queries read
+as the FAQ's words, and written in them for the embedding model (index/query_terms.py).
 
 python benchmarks/query_ablation.py
 
 Collections as in calibrate.py: seed, seed-plain and the municipal tune half (the report half is never
-read). Dense signals are computed once per query; only the lexical side is recomputed per variant.
+read). Dense signals are computed once per query and way of reading it; only the lexical side is recomputed
+per variant.
 Prints nDCG@10, Recall@10, Hit@1, Hit@3 and MRR@10 of the fused ranking and of lexical only, and the time
 to make a query's lexical signals (query terms and both BM25 fields; it depends on the machine's load)."""
 from __future__ import annotations
@@ -24,11 +25,13 @@ from index.embedders import BundledE5Embedder
 from index.query_terms import QueryAnalyzer
 from index.search import SearchConfig, Searcher, Signals
 
+PLAIN_MODEL = dict(kana_for_model=False)
 VARIANTS = {
-    "plain query tokens": dict(request_words=frozenset(), expansion_weight=0.0, kana_weight=0.0),
-    "+ request words dropped": dict(expansion_weight=0.0, kana_weight=0.0),
-    "+ vocabulary (0.5)": dict(kana_weight=0.0),
-    "+ kana reading (0.5): default": {},
+    "plain query tokens": dict(request_words=frozenset(), expansion_weight=0.0, kana_weight=0.0, **PLAIN_MODEL),
+    "+ request words dropped": dict(expansion_weight=0.0, kana_weight=0.0, **PLAIN_MODEL),
+    "+ vocabulary (0.5)": dict(kana_weight=0.0, **PLAIN_MODEL),
+    "+ kana reading (0.5)": dict(PLAIN_MODEL),
+    "+ kana written for the model: default": {},
 }
 
 
@@ -47,14 +50,18 @@ def main() -> None:
             ranker = Searcher(Path(tmp) / col.name, lambda: embedder).ranker()
             col.ids = [e.id for e in col.entries if e.active]
             texts = [normalize_query(q["text"])[:500] for q in col.queries]
-            dense = [ranker.dense_signals(t) for t in texts]
+            dense = {}
+            for for_model in (False, True):   # the model reads the query as typed, or kana written as words
+                ranker.analyzer = QueryAnalyzer(ranker.tokenizer, kana_lexicon=ranker.kana_lexicon,
+                                                kana_for_model=for_model)
+                dense[for_model] = [ranker.dense_signals(t) for t in texts]
             snap = ranker.snap
             for label, kw in VARIANTS.items():
                 analyzer = QueryAnalyzer(ranker.tokenizer, kana_lexicon=ranker.kana_lexicon, **kw)
                 ranker.kana_lexicon()   # made once per index, on its first kana-only query
                 col.signals = []
                 started = time.perf_counter()
-                for text, d in zip(texts, dense):
+                for text, d in zip(texts, dense[analyzer.kana_for_model]):
                     terms = analyzer.terms(text)
                     col.signals.append(Signals(snap.bm25_questions.share(terms), snap.bm25_answers.share(terms), *d))
                 ms = (time.perf_counter() - started) * 1000 / len(texts)

@@ -4,7 +4,8 @@ Residents wrap a topic in requests (「〜について教えてください」�
 nothing about which entry answers, yet long answers hold them (「詳しくはお問い合わせください」), so they are
 dropped from queries (documents keep every word). A resident's abbreviation or everyday word (国保, マイナ, 粗大)
 also searches for the form FAQs use (国民健康保険, マイナンバーカード, 粗大ごみ) at a lower weight, and a kana-only
-query is also read as the words of the FAQ's own questions (しえいじゅうたく → 市営住宅)."""
+query is also read as the words of the FAQ's own questions (しえいじゅうたく → 市営住宅), and the embedding model
+reads it written in those words (市営住宅), as it reads kana poorly."""
 from __future__ import annotations
 
 import re
@@ -40,28 +41,43 @@ class KanaLexicon:
                 self.by_reading.setdefault(reading, []).append("w:" + word)
         self.longest = max(map(len, self.by_reading), default=0)
 
-    def words(self, kana: str) -> list[str]:
-        """Word tokens read into a kana string, longest reading first, left to right."""
-        out: list[str] = []
+    def _read(self, kana: str) -> list[tuple[str, list[str]]]:
+        """The kana string cut into (piece, words read into it) from the left, longest reading first;
+        a piece no word reads has no words."""
+        pieces: list[tuple[str, list[str]]] = []
         for chunk in katakana_to_hiragana(kana).split():
-            i = 0
+            i, rest = 0, ""
             while i < len(chunk):
                 for n in range(min(self.longest, len(chunk) - i), _MIN_READING - 1, -1):
                     found = self.by_reading.get(chunk[i:i + n])
                     if found:
-                        out += found
+                        if rest:
+                            pieces.append((rest, []))
+                            rest = ""
+                        pieces.append((chunk[i:i + n], found))
                         i += n
                         break
                 else:
+                    rest += chunk[i]
                     i += 1
-        return out
+            pieces.append((rest + " ", []))
+        return pieces
+
+    def words(self, kana: str) -> list[str]:
+        """Word tokens read into a kana string, longest reading first, left to right."""
+        return [w for _, found in self._read(kana) for w in found]
+
+    def rewrite(self, kana: str) -> str:
+        """The kana string with each piece the FAQ's questions read written as their word, the most common
+        first (「としょかん やすみ」 → 「図書館 やすみ」), for the embedding model, which reads kana poorly."""
+        return "".join(found[0][2:] if found else piece for piece, found in self._read(kana)).strip()
 
 
 class QueryAnalyzer:
     def __init__(self, tokenizer: JapaneseTokenizer, vocabulary: Vocabulary | None = None,
                  request_words: frozenset[str] = REQUEST_WORDS, expansion_weight: float = EXPANSION_WEIGHT,
                  optional_aliases: bool = True, kana_lexicon: Callable[[], KanaLexicon | None] | None = None,
-                 kana_weight: float = KANA_WEIGHT):
+                 kana_weight: float = KANA_WEIGHT, kana_for_model: bool = True):
         self.tokenizer = tokenizer
         self.vocabulary = default_vocabulary() if vocabulary is None else vocabulary
         self.request_words = request_words
@@ -69,6 +85,14 @@ class QueryAnalyzer:
         self.optional_aliases = optional_aliases
         self.kana_lexicon = kana_lexicon   # made on the first kana-only query
         self.kana_weight = kana_weight
+        self.kana_for_model = kana_for_model
+
+    def dense_text(self, query: str) -> str:
+        """What the embedding model reads: a kana-only query with the words the FAQ's questions read into it."""
+        if not self.kana_for_model or self.kana_lexicon is None or not self.tokenizer.is_kana_only(query):
+            return query
+        lexicon = self.kana_lexicon()
+        return lexicon.rewrite(normalize_query(query).lower()) if lexicon else query
 
     def terms(self, query: str) -> QueryTerms:
         tok = self.tokenizer

@@ -115,8 +115,10 @@ class Ranker:
         """Readings of the question field's words, made once per snapshot on the first kana-only query."""
         with self._lexicon_lock:
             if self._lexicon is None:
-                words = (t[2:] for t in self.snap.bm25_questions.vocab if t.startswith("w:"))
-                self._lexicon = KanaLexicon(self.tokenizer, words)
+                bm = self.snap.bm25_questions
+                # the most common word first: a reading two words share (ほけん: 保険, 保健) is written as it
+                words = sorted((t for t in bm.vocab if t.startswith("w:")), key=lambda t: float(bm.idf[bm.vocab[t]]))
+                self._lexicon = KanaLexicon(self.tokenizer, (t[2:] for t in words))
             return self._lexicon
 
     def dense_signals(self, query: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -125,7 +127,7 @@ class Ranker:
         snap, cfg = self.snap, self.config
         if not snap.has_dense or self.embedder is None or snap.vectors.size == 0:
             return None
-        qvec = self.embedder.embed_queries([query])[0]
+        qvec = self.embedder.embed_queries([self.analyzer.dense_text(query)])[0]
         sims, rows = snap.vectors.search(qvec, cfg.dense_candidates)
         n = len(snap.entries)
         floor = float(sims.min()) if len(sims) else 0.0  # unseen vectors score at most this

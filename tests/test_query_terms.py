@@ -135,3 +135,50 @@ def test_kana_lexicon_reads_longest_words_first():
     lexicon = KanaLexicon(JapaneseTokenizer(), ["市営住宅", "市営", "住宅", "申し込み", "ごみ"])
     assert lexicon.words("しえいじゅうたく もうしこみ") == ["w:市営住宅", "w:申し込み"]
     assert lexicon.words("あいうえお") == []
+
+
+def test_kana_lexicon_writes_a_kana_query_in_the_faqs_words_for_the_model():
+    from index.query_terms import KanaLexicon
+    # words come most common first: a reading two words share is written as the more common one
+    lexicon = KanaLexicon(JapaneseTokenizer(), ["図書館", "引っ越し", "手続き", "保険", "保健"])
+    assert lexicon.rewrite("としょかん やすみ") == "図書館 やすみ"
+    assert lexicon.rewrite("ひっこしてつづき") == "引っ越し手続き"
+    assert lexicon.rewrite("ほけん") == "保険"
+    assert lexicon.rewrite("あいうえお かきく") == "あいうえお かきく"   # nothing read: unchanged
+
+
+class RecordingEmbedder:
+    """The real model, noting what it was asked to read."""
+
+    def __init__(self, model):
+        self.model, self.read = model, []
+        self.name, self.dim = model.name, model.dim
+
+    def embed_queries(self, texts):
+        self.read += list(texts)
+        return self.model.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        return self.model.embed_passages(texts)
+
+
+LIBRARY = [
+    FaqEntry(id="library", question="図書館の開館時間と休館日を教えてください。", category="facilities",
+             answer="中央図書館は9時から19時まで開館しています。休館日は月曜日と年末年始です。"),
+    FaqEntry(id="garden", question="庭でごみを燃やしてもよいですか。", category="waste",
+             answer="家庭のごみを庭で燃やすこと（野焼き）は法律で禁止されています。"),
+    FaqEntry(id="noise", question="近所の騒音に困っています。", category="environment",
+             answer="生活騒音は当事者同士の話し合いが基本です。市の環境課でも相談を受けています。"),
+]
+
+
+def test_the_model_reads_a_kana_only_query_in_the_faqs_words(tmp_path, embedder):
+    from index.build import build_index
+    build_index(LIBRARY, tmp_path, embedder, None)
+    recording = RecordingEmbedder(embedder)
+    searcher = Searcher(tmp_path, lambda: recording)
+    out = searcher.search("ﾄｼｮｶﾝ ﾔｽﾐ")   # half-width katakana, as some phones type it
+    assert recording.read[-1] == "図書館 やすみ"
+    assert out.top.entry.id == "library"
+    searcher.search("図書館の休み")          # any other query is read as it is
+    assert recording.read[-1] == "図書館の休み"
