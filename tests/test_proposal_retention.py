@@ -19,7 +19,7 @@ from bot.console.proposals import (
     wording_key,
 )
 from faq.clock import FixedClock
-from faq.db import migrate, open_db
+from faq.db import migrate, open_db, transaction
 from faq.model import FaqEntry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,11 +88,11 @@ def test_keys_stored_before_the_digest_are_converted(tmp_path):
     path = tmp_path / "faqbot.sqlite3"
     db = open_db(path)
     migrate(db, "console", MIGRATIONS[:3])   # the table as it was: the key held the normalised wording
-    db.execute("INSERT INTO console_alt_proposals (faq_id, wording, wording_key, source, first_seen, last_seen, "
-               "status, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               [ENTRY.id, OLD_REJECTED, wording_key(OLD_REJECTED), RESIDENT, "2026-01-01T00:00:00.000+00:00",
-                "2026-01-01T00:00:00.000+00:00", REJECTED, "staff-a", "2026-01-01T00:00:00.000+00:00"])
-    db.conn.commit()
+    with transaction(db):
+        db.execute("INSERT INTO console_alt_proposals (faq_id, wording, wording_key, source, first_seen, last_seen, "
+                   "status, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [ENTRY.id, OLD_REJECTED, wording_key(OLD_REJECTED), RESIDENT, "2026-01-01T00:00:00.000+00:00",
+                    "2026-01-01T00:00:00.000+00:00", REJECTED, "staff-a", "2026-01-01T00:00:00.000+00:00"])
     db.conn.close()
     proposals = store(path, FixedClock(datetime(2026, 6, 1, tzinfo=timezone.utc)))
     assert [r["wording_key"] for r in rows(path, "SELECT wording_key FROM console_alt_proposals")] == [
