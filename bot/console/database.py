@@ -1,6 +1,8 @@
 """The staff console's tables (component "console") in the shared SQLite database."""
 from __future__ import annotations
 
+import hashlib
+
 from bot.storage import ComponentDatabase
 from faq.db import Database
 
@@ -91,7 +93,20 @@ def _create_v3(db: Database) -> None:
     db.execute("CREATE INDEX console_alt_proposals_status ON console_alt_proposals(status, last_seen)")
 
 
-MIGRATIONS = [_create_v1, _create_v2, _create_v3]
+def key_digest(key: str) -> str:
+    """What console_alt_proposals stores for a wording key: a digest, so no resident's words stay in the
+    key once the wording itself is erased (bot.console.proposals.ProposalStore.purge)."""
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _hash_wording_keys_v4(db: Database) -> None:
+    # The key that keeps a rejected wording from coming back becomes a digest, so a wording past the
+    # retention period can be erased while the key still recognises it (bot/console/proposals.py).
+    for row_id, key in db.execute("SELECT id, wording_key FROM console_alt_proposals").fetchall():
+        db.execute("UPDATE console_alt_proposals SET wording_key = ? WHERE id = ?", [key_digest(key), row_id])
+
+
+MIGRATIONS = [_create_v1, _create_v2, _create_v3, _hash_wording_keys_v4]
 
 
 class ConsoleDatabase(ComponentDatabase):

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
-from bot.console.database import ConsoleDatabase
+from bot.console.database import ConsoleDatabase, key_digest
 from bot.records.privacy import (
     ADDRESS_MASK,
     CARD_MASK,
@@ -36,6 +37,7 @@ from bot.records.privacy import (
     mask_personal_data,
 )
 from faq.clock import SYSTEM_CLOCK, Clock
+from faq.db import dialect, transaction
 from faq.model import FaqEntry
 from faq.text import normalize_query
 
@@ -114,6 +116,13 @@ class Proposed:
 
 
 @dataclass(frozen=True)
+class ProposalPurge:
+    """What the retention purge did to proposals (or would do, on a dry run)."""
+    open_deleted: int       # never decided, last proposed before the cutoff
+    rejected_erased: int    # rejected before the cutoff: wording erased, its digest kept
+
+
+@dataclass(frozen=True)
 class Decided:
     proposal: Proposal
     entry: FaqEntry | None  # the entry with the wording added (None: endorsed or rejected)
@@ -153,7 +162,7 @@ class ProposalStore:
             "last_seen = excluded.last_seen, source = CASE WHEN console_alt_proposals.source = excluded.source "
             "THEN console_alt_proposals.source ELSE ? END "
             "WHERE console_alt_proposals.status IN (?, ?) RETURNING id",
-            [faq_id, wording, key, source, int(times), now, now, PROPOSED, BOTH, *OPEN]).fetchall()
+            [faq_id, wording, key_digest(key), source, int(times), now, now, PROPOSED, BOTH, *OPEN]).fetchall()
         if not rows:
             return Proposed(None, SKIP_DECIDED)
         return Proposed(self.get(rows[0][0]))
@@ -235,3 +244,29 @@ class ProposalStore:
         if proposal.status == ENDORSED and not is_admin:
             raise ProposalError("推薦済みの言い換え候補を却下できるのは管理者です。")
         return Decided(self._mark(proposal, REJECTED, staff), None)
+
+    # -- retention -----------------------------------------------------------------------
+    def purge(self, older_than_days: int, dry_run: bool = False) -> ProposalPurge:
+        """Residents' wordings are kept no longer than their conversations (FAQBOT_RETENTION_DAYS):
+        an open proposal last proposed before the cutoff is deleted (it is proposed anew if residents
+        keep using the wording); a rejected one keeps its key digest and loses its wording, so it is
+        still never proposed again. An accepted wording is the FAQ's own text now and stays."""
+        if older_than_days < 0:
+            raise ValueError("older_than_days must be >= 0")
+        cutoff = self.clock.iso_ago(timedelta(days=older_than_days))
+        conn = self.database.conn()
+        open_where = "status IN (?, ?) AND last_seen < ?"
+        rejected_where = "status = ? AND decided_at < ? AND wording <> ''"
+        if not dry_run and dialect(conn) == "sqlite":
+            conn.execute("PRAGMA secure_delete = ON")   # overwritten in the file, not just unlinked
+        with transaction(conn):
+            if dry_run:
+                count = "SELECT count(*) FROM console_alt_proposals WHERE "
+                deleted = conn.execute(count + open_where, [*OPEN, cutoff]).fetchone()[0]
+                erased = conn.execute(count + rejected_where, [REJECTED, cutoff]).fetchone()[0]
+            else:
+                deleted = conn.execute("DELETE FROM console_alt_proposals WHERE " + open_where,
+                                       [*OPEN, cutoff]).rowcount
+                erased = conn.execute("UPDATE console_alt_proposals SET wording = '' WHERE " + rejected_where,
+                                      [REJECTED, cutoff]).rowcount
+        return ProposalPurge(int(deleted), int(erased))
