@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from .model import (
 from .text import normalize
 
 MAX_ALT_QUESTIONS = 20
+MAX_NAMED_HEADERS = 20
 MAX_TAGS = 20
 
 
@@ -59,21 +61,32 @@ class ImportNotes:
         self.ignored += [h for h in ignored if h not in self.ignored]
 
 
+_SHELL_SPECIAL = re.compile(r"""[\s'"$`\\|&;<>()*?#~!{}\[\]]""")
+
+
+def _shell_word(text: str) -> str:
+    """A header or file name as staff can paste it into the command (「回 答」 → '回 答')."""
+    if not _SHELL_SPECIAL.search(text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def unknown_headers_problem(source: str, location: str, names, what: str = "列") -> Problem:
     """Unknown columns (CSV) or keys (JSONL/YAML): named, with the header each is most likely a typo of, and the
     way to import without them. Never dropped silently: a mistyped 「回 答」 would lose every answer."""
     names = [str(n) for n in names]
-    listed = []
-    for name in names:
-        near = closest_header(name)
-        listed.append(f"{name}（「{near}」の誤りでは？）" if near else name)
-    near_en = [f"{n} (did you mean {closest_header(n)}?)" if closest_header(n) else n for n in names]
-    ignore = " ".join(f"--ignore-column {n}" for n in names)
-    return Problem(source, location, ", ".join(names),
-                   f"未知の{what}があります: {'、'.join(listed)}。見出しの誤りなら直してください。"
-                   f"読まなくてよい{what}なら、指定して取り込めます: faqctl import {source} {ignore}"
+    shown = names[:MAX_NAMED_HEADERS]   # a file of thousands of stray keys: the first ones say enough
+    more = f" ほか{len(names) - len(shown)}件" if len(names) > len(shown) else ""
+    near = {name: closest_header(name) for name in shown}
+    listed = [f"{name}（「{near[name]}」の誤りでは？）" if near[name] else name for name in shown]
+    near_en = [f"{name} (did you mean {near[name]}?)" if near[name] else name for name in shown]
+    ignore = " ".join(f"--ignore-column {_shell_word(n)}" for n in shown)
+    return Problem(source, location, ", ".join(shown) + more,
+                   f"未知の{what}があります: {'、'.join(listed)}{more}。見出しの誤りなら直してください。"
+                   f"読まなくてよい{what}なら、指定して取り込めます: faqctl import {_shell_word(source)} {ignore}"
                    f"（読み替える見出し: {known_headers_hint()}）",
-                   f"unknown column(s): {', '.join(near_en)}; fix the header or import without it: {ignore}")
+                   f"unknown column(s): {', '.join(near_en)}{more and f' and {len(names) - len(shown)} more'}; "
+                   f"fix the header or import without it: {ignore}")
 
 
 def too_long_advice(length: int) -> tuple[str, str]:

@@ -27,6 +27,11 @@ def write_jsonl(path, records):
     return path
 
 
+def _quoted(header):
+    """As the error message writes a header for the shell."""
+    return f"'{header}'" if " " in header else header
+
+
 def problem_of(paths, **kwargs):
     with pytest.raises(ValidationError) as err:
         read_import(paths, **kwargs)
@@ -68,7 +73,7 @@ def test_a_mistyped_header_is_refused_with_the_header_meant(tmp_path, typo, mean
     [problem] = problem_of([path])
     assert (problem.location, problem.field) == ("1行目", f"{typo}, 備考")
     assert f"{typo}（「{meant}」の誤りでは？）、備考" in problem.ja
-    assert f"faqctl import city.csv --ignore-column {typo} --ignore-column 備考" in problem.ja
+    assert f"faqctl import city.csv --ignore-column {_quoted(typo)} --ignore-column 備考" in problem.ja
     assert f"did you mean {meant}?" in problem.en
 
 
@@ -76,6 +81,14 @@ def test_a_different_column_is_not_taken_for_a_typo(tmp_path):
     path = write(tmp_path / "city.csv", "質問,回答,旧ID,回答日\r\n窓口は,平日です。,A1,2026-01-01\r\n")
     [problem] = problem_of([path])
     assert "旧ID、回答日。" in problem.ja and "誤りでは" not in problem.ja
+
+
+def test_a_file_of_many_stray_columns_names_the_first_twenty(tmp_path):
+    stray = [f"列{i}" for i in range(25)]
+    path = write(tmp_path / "city.csv", ",".join(["質問", "回答", *stray]) + "\r\n窓口は,平日です。" + "," * 25 + "\r\n")
+    [problem] = problem_of([path])
+    assert problem.field == ", ".join(stray[:20]) + " ほか5件"
+    assert "列19。" not in problem.ja and "列19 ほか5件。" in problem.ja and "--ignore-column 列20" not in problem.ja
 
 
 def test_ignore_column_imports_without_the_named_columns(tmp_path):
@@ -98,7 +111,7 @@ def test_an_unknown_jsonl_key_is_reported_once_for_the_file_with_its_first_row(t
     [problem] = problem_of([path])
     assert (problem.location, problem.field) == ("1行目", "備考, 回 答")
     assert "未知の項目があります: 備考、回 答（「回答」の誤りでは？）" in problem.ja
-    assert "--ignore-column 備考 --ignore-column 回 答" in problem.ja
+    assert "--ignore-column 備考 --ignore-column '回 答'" in problem.ja
     read = read_import([path], ignore_columns=("備考", "回 答"))
     assert len(read.entries) == 3 and read.notes.ignored == ["備考", "回 答"]
 
@@ -155,7 +168,7 @@ def test_faqctl_names_an_unknown_header_and_ignore_column_imports_it(env, tmp_pa
     r = run_cli(env, "--no-index", "import", str(src))
     assert r.returncode == 1
     assert "何も変更していません" in r.stderr and "回 答（「回答」の誤りでは？）" in r.stderr
-    assert "faqctl import city.csv --ignore-column 回 答 --ignore-column 備考" in r.stderr
+    assert "faqctl import city.csv --ignore-column '回 答' --ignore-column 備考" in r.stderr
     assert run_cli(env, "list", "--include-inactive").stdout == ""
     fixed = write(tmp_path / "fixed.csv", "質問,回答,備考\r\n窓口は,平日です。,メモ\r\n")
     r = run_cli(env, "--no-index", "import", str(fixed), "--ignore-column", "備考", "--ignore-column", "旧ID")
