@@ -144,7 +144,7 @@ def test_faqctl_imports_a_cms_export_and_reimport_updates_the_same_entries(env, 
     r = run_cli(env, "--no-index", "import", str(write(tmp_path / "city.csv", EXPORT)))
     assert r.returncode == 0, r.stderr
     assert "取り込み完了: 追加 2件, 更新 0件" in r.stdout
-    assert "読み込まない列: 問い合わせ先, 更新日, 表示順, 閲覧数, 担当者, 所属コード（管理用の列）" in r.stdout
+    assert "読み込まない列: 問い合わせ先, 更新日, 表示順, 閲覧数, 担当者, 所属コード / columns not read" in r.stdout
     assert "IDを小文字にそろえました: Q-001 → q-001, ＦＡＱ１２ → faq12（2件。" in r.stdout
     listed = run_cli(env, "list", "--include-inactive").stdout.splitlines()
     assert listed == ["faq12\tgeneral\t[非公開] 粗大ごみの出し方は", "q-001\tgeneral\t住民票はコンビニで取れますか"]
