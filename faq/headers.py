@@ -146,9 +146,9 @@ def closest_header(name) -> str | None:
     best, best_distance = None, allowed + 1
     for header in _ALL_HEADERS:
         known = _compact(header)
-        # a short header only by its spelling: 「旧ID」 or 「回答日」 is another column, not a typo of ID / 回答文
         if abs(len(known) - len(compact)) > allowed:
             continue
+        # a short header only by its spelling: 「旧ID」 or 「回答日」 is another column, not a typo of ID / 回答文
         distance = _distance(compact, known) if len(known) >= 4 else 0 if compact == known else best_distance
         if distance < best_distance:
             best, best_distance = header, distance

@@ -317,12 +317,17 @@ def validate_records(rows, source: str, notes: ImportNotes | None = None, ignore
     seen: dict[str, str] = {}
     unknown: dict[str, str] = {}
     local = ImportNotes()
+    spellings: dict[str, list[str]] = {}   # stored id -> the other ways the file wrote it
     for location, record in rows:
+        normalised = len(local.ids)
         entry = validate_record(record, source, location, problems, local, ignore, unknown)
+        if len(local.ids) > normalised:
+            written = next(reversed(local.ids))
+            spellings.setdefault(local.ids[written], []).append(written)
         if entry is None:
             continue
         if entry.id in seen:
-            written = [raw for raw, stored in local.ids.items() if stored == entry.id]
+            written = spellings.get(entry.id, [])
             same = f"。{'、'.join(written)} は小文字にそろえると同じIDです" if written else ""
             problems.append(Problem(source, location, "id", f"IDが重複しています: {entry.id}（{seen[entry.id]}と同じ{same}）",
                                     f"duplicate id: {entry.id} (also at {seen[entry.id]}"

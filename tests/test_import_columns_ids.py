@@ -161,6 +161,10 @@ def test_faqctl_imports_a_cms_export_and_reimport_updates_the_same_entries(env, 
     assert r.returncode == 0 and "変更しました: faq12" in r.stdout
     assert [h["action"] for h in json.loads(run_cli(env, "history", "Faq12", "--json").stdout)] == \
         ["import", "restore", "update"]
+    r = run_cli(env, "--no-index", "add", "--id", "Q-002", "--question", "予約は要りますか", "--answer", "不要です。")
+    assert r.returncode == 0 and "追加しました: q-002" in r.stdout
+    assert run_cli(env, "--no-index", "remove", "q-002").returncode == 0
+    assert "[非公開] 予約は要りますか" in run_cli(env, "list", "--include-inactive").stdout
 
 
 def test_faqctl_names_an_unknown_header_and_ignore_column_imports_it(env, tmp_path):
