@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from .headers import known_headers_hint, target
+from .headers import header_key, plan_headers
 from .model import RECORD_KEYS, TRANSLATION_FIELDS, TRANSLATION_LANGUAGES, FaqEntry
-from .validate import ImportNotes, Problem, ValidationError, validate_records
+from .validate import ImportNotes, Problem, ValidationError, unknown_headers_problem, validate_records
 
 FORMATS = ("jsonl", "csv", "yaml")
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -77,7 +77,9 @@ def parse_jsonl(text: str, source: str):
     return rows
 
 
-def parse_csv(text: str, source: str):
+def parse_csv(text: str, source: str, ignore=(), notes: ImportNotes | None = None):
+    """Rows of a CSV file; its header row checked once: unknown, duplicate or missing columns abort.
+    Metadata columns (faq/headers.py) and `ignore`d ones are left out of the rows, and noted."""
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames or []
@@ -87,26 +89,25 @@ def parse_csv(text: str, source: str):
     header = [h.strip() if h else h for h in header]
     reader.fieldnames = header
     named = [h for h in header if h]
-    # a city's own headers (質問, 回答, 分類 …) stand for our columns; anything else is reported once here
-    unknown = [h for h in named if target(h) is None and _translation_column(h) is None]
-    if unknown:
-        raise ValidationError([Problem(source, "1行目", ", ".join(unknown),
-                                       "未知の列があります。不要な列は削除するか、見出しを直してください"
-                                       f"（読み替える見出し: {known_headers_hint()}）",
-                                       f"unknown column(s): {', '.join(unknown)}")])
-    targets: dict[str, str] = {}
-    for h in named:
-        key = target(h)
-        if key in targets and key not in (None, "category", "tags"):  # several classification/keyword columns are fine
-            raise ValidationError([Problem(source, "1行目", f"{targets[key]}, {h}",
-                                           "同じ項目を表す列が複数あります（どちらか一方にしてください）",
-                                           f"two columns for {key}: {targets[key]}, {h}")])
-        targets.setdefault(key, h)
-    missing = [k for k in ("question", "answer") if k not in targets]
+    # a city's own headers (質問, 回答, 分類 …) stand for our columns, its metadata (更新日 …) is skipped
+    plan = plan_headers([h for h in named if _translation_column(h) is None], ignore)
+    ignore_keys = {header_key(n) for n in ignore}
+    plan.ignored += [h for h in named if _translation_column(h) is not None and header_key(h) in ignore_keys]
+    if plan.unknown:
+        raise ValidationError([unknown_headers_problem(source, "1行目", plan.unknown)])
+    if plan.duplicates:
+        key, first, second = plan.duplicates[0]
+        raise ValidationError([Problem(source, "1行目", f"{first}, {second}",
+                                       "同じ項目を表す列が複数あります（どちらか一方にしてください）",
+                                       f"two columns for {key}: {first}, {second}")])
+    missing = [k for k in ("question", "answer") if k not in plan.read.values()]
     if missing:
         raise ValidationError([Problem(source, "1行目", ", ".join(missing),
                                        "見出し行に必要な列がありません（質問・回答の列）",
                                        f"missing column(s): {', '.join(missing)}")])
+    if notes is not None:
+        notes.note_headers(plan.skipped, plan.ignored)
+    left_out = set(plan.skipped) | set(plan.ignored)
     rows = []
     try:
         for index, row in enumerate(reader, start=2):
@@ -116,7 +117,7 @@ def parse_csv(text: str, source: str):
             if not any((v or "").strip() for v in row.values()):
                 continue
             rows.append((f"{index}行目", _fold_translation_columns(
-                {k: csv_value(v) if isinstance(v, str) else v for k, v in row.items() if k})))
+                {k: csv_value(v) if isinstance(v, str) else v for k, v in row.items() if k and k not in left_out})))
     except csv.Error as exc:
         raise ValidationError([Problem(source, f"{reader.line_num}行目", None,
                                        f"CSVの形式が壊れています（{exc}）", f"broken CSV: {exc}")]) from None
@@ -184,8 +185,10 @@ class ImportRead:
     notes: ImportNotes = field(default_factory=ImportNotes)
 
 
-def read_entries(path: str | Path, fmt: str | None = None, notes: ImportNotes | None = None) -> list[FaqEntry]:
-    """Parse and validate the whole file; raises ValidationError and reads nothing partially."""
+def read_entries(path: str | Path, fmt: str | None = None, notes: ImportNotes | None = None,
+                 ignore=()) -> list[FaqEntry]:
+    """Parse and validate the whole file; raises ValidationError and reads nothing partially.
+    `ignore`: headers not to read (staff's --ignore-column), in any file format."""
     path = Path(path)
     source = path.name
     fmt = detect_format(path, fmt)
@@ -194,8 +197,15 @@ def read_entries(path: str | Path, fmt: str | None = None, notes: ImportNotes | 
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValidationError([Problem(source, "", None, "ファイルが大きすぎます（50MBまで）", "file too large")])
     text = _decode(path.read_bytes(), source)
-    parse = {"jsonl": parse_jsonl, "csv": parse_csv, "yaml": parse_yaml}[fmt]
-    return validate_records(parse(text, source), source, notes)
+    if fmt == "csv":
+        headers = ImportNotes()
+        rows = parse_csv(text, source, ignore, headers)
+        entries = validate_records(rows, source, notes, ignore, what="列")
+        if notes is not None:
+            notes.note_headers(headers.skipped, headers.ignored)
+        return entries
+    parse = {"jsonl": parse_jsonl, "yaml": parse_yaml}[fmt]
+    return validate_records(parse(text, source), source, notes, ignore)
 
 
 def read_many(paths, fmt: str | None = None) -> list[FaqEntry]:
@@ -203,8 +213,9 @@ def read_many(paths, fmt: str | None = None) -> list[FaqEntry]:
     return read_import(paths, fmt).entries
 
 
-def read_import(paths, fmt: str | None = None) -> ImportRead:
-    """read_many() with what the import did: entries converted from HTML, headers read as our keys."""
+def read_import(paths, fmt: str | None = None, ignore_columns=()) -> ImportRead:
+    """read_many() with what the import did: entries converted from HTML, headers read as our keys,
+    metadata headers skipped, `ignore_columns` left out, IDs normalised."""
     entries: list[FaqEntry] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
@@ -212,7 +223,7 @@ def read_import(paths, fmt: str | None = None) -> ImportRead:
     for path in paths:
         file_notes = ImportNotes()
         try:
-            batch = read_entries(path, fmt, file_notes)
+            batch = read_entries(path, fmt, file_notes, ignore_columns)
         except ValidationError as exc:
             problems += exc.problems
             continue

@@ -6,10 +6,19 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
+from .text import normalize
+
 # LINE text message limit (characters) -- an answer must fit in one message.
 ANSWER_MAX_CHARS = 5000
 QUESTION_MAX_CHARS = 500
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def normalize_id(value: str) -> str:
+    """An ID as a city's export or staff write it (「Q-001」, 「ＦＡＱ１２」) in the stored form: NFKC, lower case.
+    Applied wherever an ID comes in, so the same export imported twice updates the same entries."""
+    return normalize(value).lower()
+
 
 # Category id -> Japanese label shown to residents and staff.
 CATEGORIES: dict[str, str] = {

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .headers import known_headers_hint, read_headers
+from .headers import closest_header, known_headers_hint, read_headers
 from .markup import plain_text
 from .model import (
     ANSWER_MAX_CHARS,
@@ -17,10 +18,12 @@ from .model import (
     TRANSLATION_LANGUAGES,
     FaqEntry,
     Translation,
+    normalize_id,
 )
 from .text import normalize
 
 MAX_ALT_QUESTIONS = 20
+MAX_NAMED_HEADERS = 20
 MAX_TAGS = 20
 
 
@@ -43,10 +46,47 @@ class ImportNotes:
     """What the import did to the records beyond checking them, for the staff report."""
     html_entries: list[str] = field(default_factory=list)   # ids of entries whose text was HTML
     renamed: dict[str, str] = field(default_factory=dict)    # local header -> record key
+    skipped: list[str] = field(default_factory=list)         # metadata headers recognised and not read
+    ignored: list[str] = field(default_factory=list)         # headers staff asked not to read (--ignore-column)
+    ids: dict[str, str] = field(default_factory=dict)        # ID as written -> stored form, when they differ
 
     def add(self, other: "ImportNotes") -> None:
         self.html_entries += other.html_entries
         self.renamed.update(other.renamed)
+        self.note_headers(other.skipped, other.ignored)
+        self.ids.update(other.ids)
+
+    def note_headers(self, skipped, ignored) -> None:
+        self.skipped += [h for h in skipped if h not in self.skipped]
+        self.ignored += [h for h in ignored if h not in self.ignored]
+
+
+_SHELL_SPECIAL = re.compile(r"""[\s'"$`\\|&;<>()*?#~!{}\[\]]""")
+
+
+def _shell_word(text: str) -> str:
+    """A header or file name as staff can paste it into the command (「回 答」 → '回 答')."""
+    if not _SHELL_SPECIAL.search(text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def unknown_headers_problem(source: str, location: str, names, what: str = "列") -> Problem:
+    """Unknown columns (CSV) or keys (JSONL/YAML): named, with the header each is most likely a typo of, and the
+    way to import without them. Never dropped silently: a mistyped 「回 答」 would lose every answer."""
+    names = [str(n) for n in names]
+    shown = names[:MAX_NAMED_HEADERS]   # a file of thousands of stray keys: the first ones say enough
+    more = f" ほか{len(names) - len(shown)}件" if len(names) > len(shown) else ""
+    near = {name: closest_header(name) for name in shown}
+    listed = [f"{name}（「{near[name]}」の誤りでは？）" if near[name] else name for name in shown]
+    near_en = [f"{name} (did you mean {near[name]}?)" if near[name] else name for name in shown]
+    ignore = " ".join(f"--ignore-column {_shell_word(n)}" for n in shown)
+    return Problem(source, location, ", ".join(shown) + more,
+                   f"未知の{what}があります: {'、'.join(listed)}{more}。見出しの誤りなら直してください。"
+                   f"読まなくてよい{what}なら、指定して取り込めます: faqctl import {_shell_word(source)} {ignore}"
+                   f"（読み替える見出し: {known_headers_hint()}）",
+                   f"unknown column(s): {', '.join(near_en)}{more and f' and {len(names) - len(shown)} more'}; "
+                   f"fix the header or import without it: {ignore}")
 
 
 def too_long_advice(length: int) -> tuple[str, str]:
@@ -92,8 +132,10 @@ def _as_list(value, field, problem, clean=normalize) -> list[str]:
     return out
 
 
-_TRUE = {"true", "1", "yes", "y", "はい", "有効", "○", "公開", "公開中"}
-_FALSE = {"false", "0", "no", "n", "いいえ", "無効", "×", "非公開"}
+# 公開状態 as CMSs write it: anything not public (下書き, 公開停止 …) is imported inactive
+_TRUE = {"true", "1", "yes", "y", "はい", "有効", "○", "公開", "公開中", "掲載", "掲載中", "表示"}
+_FALSE = {"false", "0", "no", "n", "いいえ", "無効", "×", "非公開", "下書き", "公開停止", "公開終了", "未公開",
+          "非表示", "掲載終了", "掲載停止", "承認待ち"}
 
 
 def _as_bool(value, field, problem) -> bool:
@@ -166,10 +208,12 @@ def _valid_url(url: str) -> bool:
 
 
 def validate_record(record, source: str, location: str, problems: list[Problem],
-                    strict_keys: bool = True, notes: ImportNotes | None = None) -> FaqEntry | None:
+                    notes: ImportNotes | None = None, ignore=(), unknown: dict | None = None) -> FaqEntry | None:
     """Turn one raw record into a FaqEntry, appending any problems found. A city's Japanese headers
-    are read as our keys (faq/headers.py) and HTML text becomes plain text (faq/markup.py); `notes`
-    collects both for the report."""
+    are read as our keys, its metadata headers and `ignore`d ones left out (faq/headers.py), HTML text
+    becomes plain text (faq/markup.py) and the ID its stored form (normalize_id); `notes` collects
+    all of it for the report. Unknown keys are a problem, or, given `unknown` (key -> first location),
+    collected there for one problem per file; the record is refused either way."""
     before = len(problems)
     converted = False
 
@@ -185,16 +229,15 @@ def validate_record(record, source: str, location: str, problems: list[Problem],
     if not isinstance(record, dict):
         problem(None, "レコードはオブジェクト（キーと値の組）にしてください", "record must be an object")
         return None
-    reading = read_headers(record)
+    reading = read_headers(record, ignore)
     record = reading.record
     for args in reading.problems:
         problem(*args)
-    if strict_keys:
-        unknown = sorted((k for k in record if k not in RECORD_KEYS), key=str)
-        if unknown:
-            problem(", ".join(map(str, unknown)), "未知の項目があります（誤字がないか確認してください。"
-                    f"不要な列は削除してください。読み替える見出し: {known_headers_hint()}）",
-                    f"unknown key(s): {', '.join(map(str, unknown))}")
+    unknown_keys = [k for k in record if k not in RECORD_KEYS]
+    if unknown_keys and unknown is None:
+        problems.append(unknown_headers_problem(source, location, sorted(unknown_keys, key=str), "項目"))
+    for k in unknown_keys if unknown is not None else ():
+        unknown.setdefault(str(k), location)
 
     def text(field, required, markup=False):
         value = record.get(field)
@@ -219,12 +262,13 @@ def validate_record(record, source: str, location: str, problems: list[Problem],
     if len(answer) > ANSWER_MAX_CHARS:  # counted after HTML conversion: markup is not sent
         problem("answer", *too_long_advice(len(answer)))
 
-    entry_id = text("id", False)
+    written_id = text("id", False)
+    entry_id = normalize_id(written_id)
     if not entry_id and question:
         entry_id = generated_id(question)
     elif entry_id and not ID_PATTERN.match(entry_id):
-        problem("id", "IDは半角英小文字・数字・-・_ の64文字以内にしてください",
-                "id must match [a-z0-9][a-z0-9_-]{0,63}")
+        problem("id", f"IDは半角英小文字・数字・-・_ の64文字以内にしてください（英大文字・全角は半角小文字にそろえます）: "
+                f"{written_id}", f"id must match [a-z0-9][a-z0-9_-]{{0,63}} after lower-casing: {written_id}")
 
     category = text("category", False) or "general"
     if category not in CATEGORIES:
@@ -250,10 +294,14 @@ def validate_record(record, source: str, location: str, problems: list[Problem],
     active = _as_bool(record.get("active"), "active", problem)
     translations = _translations(record.get("translations"), problem, clean)
 
-    if len(problems) > before:
+    if len(problems) > before or unknown_keys:
         return None
     if notes is not None:
         notes.renamed.update(reading.renamed)
+        notes.note_headers(reading.skipped, reading.ignored)
+        raw_id = record.get("id")
+        if isinstance(raw_id, str) and raw_id.strip() != entry_id and written_id:
+            notes.ids[raw_id] = entry_id
         if converted:
             notes.html_entries.append(entry_id)
     return FaqEntry(id=entry_id, question=question, answer=answer, category=category,
@@ -261,21 +309,37 @@ def validate_record(record, source: str, location: str, problems: list[Problem],
                     active=active, translations=translations)
 
 
-def validate_records(rows, source: str, notes: ImportNotes | None = None) -> list[FaqEntry]:
-    """rows: iterable of (location, record). Raises ValidationError listing every problem."""
+def validate_records(rows, source: str, notes: ImportNotes | None = None, ignore=(), what: str = "項目") -> list[FaqEntry]:
+    """rows: iterable of (location, record). Raises ValidationError listing every problem; unknown keys
+    once for the file (the first row that has them), as CSV reports unknown columns once."""
     problems: list[Problem] = []
     entries: list[FaqEntry] = []
     seen: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    local = ImportNotes()
+    spellings: dict[str, list[str]] = {}   # stored id -> the other ways the file wrote it
     for location, record in rows:
-        entry = validate_record(record, source, location, problems, notes=notes)
+        normalised = len(local.ids)
+        entry = validate_record(record, source, location, problems, local, ignore, unknown)
+        if len(local.ids) > normalised:
+            written = next(reversed(local.ids))
+            spellings.setdefault(local.ids[written], []).append(written)
         if entry is None:
             continue
         if entry.id in seen:
-            problems.append(Problem(source, location, "id", f"IDが重複しています: {entry.id}（{seen[entry.id]}と同じ）",
-                                    f"duplicate id: {entry.id} (also at {seen[entry.id]})"))
+            written = spellings.get(entry.id, [])
+            same = f"。{'、'.join(written)} は小文字にそろえると同じIDです" if written else ""
+            problems.append(Problem(source, location, "id", f"IDが重複しています: {entry.id}（{seen[entry.id]}と同じ{same}）",
+                                    f"duplicate id: {entry.id} (also at {seen[entry.id]}"
+                                    f"{'; ids differing only in case or width are the same' if written else ''})"))
             continue
         seen[entry.id] = location
         entries.append(entry)
+    if unknown:
+        first = next(iter(unknown.values()))
+        problems.insert(0, unknown_headers_problem(source, first, list(unknown), what))
     if problems:
         raise ValidationError(problems)
+    if notes is not None:
+        notes.add(local)
     return entries

@@ -16,7 +16,7 @@ import time
 import click
 
 from faq.markup import plain_text
-from faq.model import CATEGORIES, FaqEntry
+from faq.model import CATEGORIES, FaqEntry, normalize_id
 from index.build import build_index, count_texts
 from index.config import cache_from_env, make_embedder, search_config_from_env
 from index.evaluation import load_qrels, load_queries, metrics, run_queries
@@ -52,7 +52,7 @@ def load_faq(path: str) -> list[FaqEntry]:
                 raise click.ClickException(f"{path}: {number}行目がJSONとして読めません / line {number}: {exc.msg}")
             if not isinstance(r, dict) or not r.get("id") or not (r.get("question") or r.get("answer")):
                 raise click.ClickException(f"{path}: {number}行目に id と question/answer が必要です / line {number}")
-            fid = str(r["id"])
+            fid = normalize_id(str(r["id"]))   # as faqctl import stores it: 「Q-001」 is q-001
             if fid in seen:
                 raise click.ClickException(f"{path}: {number}行目: IDが重複しています / duplicate id {fid}")
             seen.add(fid)
@@ -82,7 +82,8 @@ def main(faq_path, queries_path, qrels_path, top_k, as_json, details):
     try:
         entries = load_faq(faq_path)
         queries = load_queries(queries_path)
-        qrels = load_qrels(qrels_path)
+        qrels = {qid: {normalize_id(fid): grade for fid, grade in judged.items()}   # the FAQ's IDs, normalised
+                 for qid, judged in load_qrels(qrels_path).items()}
         config = search_config_from_env()
     except ValueError as exc:
         raise click.ClickException(str(exc))

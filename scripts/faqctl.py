@@ -14,7 +14,8 @@ import click
 
 from faq.db import DatabaseError
 from faq.formats import FORMATS, ImportRead, read_import, write_entries
-from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry
+from faq.headers import header_key
+from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry, normalize_id
 from faq.store import FaqStore, NotFound
 from faq.validate import ValidationError
 from index.build import build_index, count_texts
@@ -31,6 +32,11 @@ from index.share import ShareError
 from index.snapshot import IndexError_
 from scripts.database import DB_OPTION_HELP, database_location
 from scripts.errors import CommandError
+
+
+def _entry_id(ctx, param, value):
+    """An ID as staff type it or a city's export wrote it (「Q-001」) in the stored form."""
+    return normalize_id(value) if value else value
 
 
 def _actor(by: str | None) -> str:
@@ -87,16 +93,19 @@ def _after(obj, *args, **kwargs):
 @click.option("--replace", "replace_all", is_flag=True, help="entries missing from FILES are set inactive")
 @click.option("--dry-run", is_flag=True, help="validate only, change nothing")
 @click.option("--by", help="staff name recorded in the history")
+@click.option("--ignore-column", "ignore_columns", multiple=True, metavar="見出し",
+              help="この列（JSONL/YAMLでは項目）を読まずに取り込む（複数可） / do not read this column")
 @click.pass_obj
-def import_cmd(obj, files, fmt, replace_all, dry_run, by):
+def import_cmd(obj, files, fmt, replace_all, dry_run, by, ignore_columns):
     """FILES（.jsonl / .csv / .yaml、複数可）からFAQを取り込みます。
-    1件でも誤りがあれば何も変更しません（全件を1つのトランザクションで反映）。"""
+    1件でも誤りがあれば何も変更しません（全件を1つのトランザクションで反映）。
+    更新日・閲覧数などの管理用の列は読まずに取り込み、結果に表示します。"""
     try:
-        read = read_import(files, fmt)
+        read = read_import(files, fmt, ignore_columns)
     except (ValidationError, ValueError) as exc:
         raise CommandError(f"取り込みを中止しました（何も変更していません） / import aborted, nothing changed:\n{exc}")
     entries = read.entries
-    _import_notes(read)
+    _import_notes(read, ignore_columns)
     if dry_run:
         click.echo(f"検証OK: {len(entries)}件（--dry-run のため変更なし） / valid, {len(entries)} entries")
         return
@@ -107,14 +116,31 @@ def import_cmd(obj, files, fmt, replace_all, dry_run, by):
                f"非公開化 {report.deactivated}件")
 
 
-def _import_notes(read: ImportRead) -> None:
-    """What staff should check after importing a CMS export: headers read as ours, HTML made plain."""
-    if read.notes.renamed:
-        pairs = ", ".join(f"{header}→{key}" for header, key in read.notes.renamed.items())
+def _import_notes(read: ImportRead, ignore_columns=()) -> None:
+    """What staff should check after importing a CMS export: headers read as ours or not read, IDs
+    normalised, HTML made plain."""
+    notes = read.notes
+    if notes.renamed:
+        pairs = ", ".join(f"{header}→{key}" for header, key in notes.renamed.items())
         why = "（分類・カテゴリの値は、こちらのカテゴリに当たらないものをタグにしました）" \
-            if "category" in read.notes.renamed.values() else ""
+            if "category" in notes.renamed.values() else ""
         click.echo(f"見出しの読み替え: {pairs}{why} / headers read as: {pairs}")
-    converted = read.notes.html_entries
+    if notes.skipped:
+        click.echo(f"読み込まない列: {', '.join(notes.skipped)} / columns not read: {', '.join(notes.skipped)}")
+    if notes.ignored:
+        click.echo(f"指定により読み込まない列: {', '.join(notes.ignored)} / columns ignored as asked: "
+                   f"{', '.join(notes.ignored)}")
+    found = {header_key(h) for h in notes.ignored}
+    absent = [c for c in ignore_columns if header_key(c) not in found]
+    if absent:   # a typo in --ignore-column changes nothing, but staff should know
+        click.echo(f"注意: --ignore-column の列がファイルにありません: {', '.join(absent)} / no such column: "
+                   f"{', '.join(absent)}")
+    if notes.ids:
+        pairs = [f"{written} → {stored}" for written, stored in notes.ids.items()]
+        shown = ", ".join(pairs[:10]) + (" …" if len(pairs) > 10 else "")
+        click.echo(f"IDを小文字にそろえました: {shown}（{len(pairs)}件。`faqctl show` は元のIDでも引けます） / "
+                   f"ids normalised: {len(pairs)}")
+    converted = notes.html_entries
     if converted:
         shown = ", ".join(converted[:10]) + (" …" if len(converted) > 10 else "")
         click.echo(f"HTMLから文章に変換: {len(converted)}件（{shown}）。`faqctl show ID` で表示を確認してください"
@@ -169,7 +195,7 @@ def add(obj, entry_id, category, question, answer, alt_questions, url, departmen
 
 
 @cli.command()
-@click.argument("entry_id")
+@click.argument("entry_id", callback=_entry_id)
 @_entry_options
 @click.option("--clear-alt", is_flag=True, help="remove all alt questions before adding --alt ones")
 @click.pass_obj
@@ -202,7 +228,7 @@ def _set_active(obj, entry_id, by, active: bool) -> None:
 
 
 @cli.command()
-@click.argument("entry_id")
+@click.argument("entry_id", callback=_entry_id)
 @click.option("--by", help="staff name recorded in the history")
 @click.pass_obj
 def remove(obj, entry_id, by):
@@ -211,7 +237,7 @@ def remove(obj, entry_id, by):
 
 
 @cli.command()
-@click.argument("entry_id")
+@click.argument("entry_id", callback=_entry_id)
 @click.option("--by", help="staff name recorded in the history")
 @click.pass_obj
 def restore(obj, entry_id, by):
@@ -220,7 +246,7 @@ def restore(obj, entry_id, by):
 
 
 @cli.command()
-@click.argument("entry_id")
+@click.argument("entry_id", callback=_entry_id)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_obj
 def history(obj, entry_id, as_json):
@@ -244,7 +270,7 @@ def history(obj, entry_id, as_json):
 
 
 @cli.command()
-@click.argument("entry_id")
+@click.argument("entry_id", callback=_entry_id)
 @click.option("--by", help="staff name recorded in the history")
 @click.pass_obj
 def undo(obj, entry_id, by):
@@ -272,7 +298,7 @@ def list_cmd(obj, category, include_inactive, as_json):
 
 
 @cli.command()
-@click.argument("entry_id")
+@click.argument("entry_id", callback=_entry_id)
 @click.option("--json", "as_json", is_flag=True, help="JSON output")
 @click.pass_obj
 def show(obj, entry_id, as_json):

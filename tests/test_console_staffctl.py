@@ -116,6 +116,10 @@ def test_faq_quick_view_search_and_entry(tmp_path, seed_entries, searcher):
     risai = next(e for e in seed_entries if e.id == "disaster-risai-shomeisho")
     assert risai.question in entry and risai.answer.splitlines()[0] in entry
     assert c.get("/console/faq/entries/no-such-entry").status_code == 404
+    # an ID typed as a city's export writes it leads to the entry; one invalid after normalising is not found
+    moved = c.get("/console/faq/entries/ＤＩＳＡＳＴＥＲ-Risai-Shomeisho")
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/faq/entries/disaster-risai-shomeisho")
+    assert c.get("/console/faq/entries/Risai Shomeisho").status_code == 404
     # which entries lack which translation: a column and a filter
     lacking_vi = c.get("/console/faq?missing=vi&category=contact").get_data(as_text=True)
     ids = re.findall(r'/console/faq/entries/([a-z0-9_-]+)"', lacking_vi)

@@ -60,11 +60,11 @@ def test_yaml_and_jsonl_records_with_japanese_keys_import(tmp_path):
 
 
 def test_an_unknown_column_is_named_once_and_nothing_is_read(tmp_path):
-    path = write(tmp_path / "city.csv", "質問,回答,更新日,閲覧数\r\n質問1,回答1,2026-11-01,12\r\n質問2,回答2,,\r\n")
+    path = write(tmp_path / "city.csv", "質問,回答,備考,旧ID\r\n質問1,回答1,要確認,A1\r\n質問2,回答2,,\r\n")
     with pytest.raises(ValidationError) as err:
         read_entries(path)
     [problem] = err.value.problems
-    assert (problem.location, problem.field) == ("1行目", "更新日, 閲覧数")
+    assert (problem.location, problem.field) == ("1行目", "備考, 旧ID")
     assert "未知の列があります" in problem.ja and "質問" in problem.ja   # says which headers are understood
 
 
@@ -147,9 +147,9 @@ def test_faqctl_import_of_a_bad_cms_export_changes_nothing(env, tmp_path):
     r = run_cli(env, "--no-index", "import", "--replace", str(write(tmp_path / "bad.csv", too_long)))
     assert r.returncode == 1
     assert "bad.csv 5行目 [answer]: 回答が長すぎます" in r.stderr and "何も変更していません" in r.stderr
-    unknown = "質問,回答,更新日\r\n新しい質問,新しい回答,2026-12-01\r\n"
+    unknown = "質問,回答,備考\r\n新しい質問,新しい回答,要確認\r\n"
     r = run_cli(env, "--no-index", "import", str(write(tmp_path / "bad2.csv", unknown)))
-    assert r.returncode == 1 and "bad2.csv 1行目 [更新日]: 未知の列があります" in r.stderr
+    assert r.returncode == 1 and "bad2.csv 1行目 [備考]: 未知の列があります" in r.stderr
     assert run_cli(env, "list", "--include-inactive", "--json").stdout == before
 
 

@@ -20,7 +20,7 @@ from bot.console.views.common import (
     searcher,
     services,
 )
-from faq.model import CATEGORIES, TRANSLATION_LANGUAGES
+from faq.model import CATEGORIES, ID_PATTERN, TRANSLATION_LANGUAGES, normalize_id
 from faq.store import FaqStore, NotFound
 from faq.text import normalize_query
 from faq.validate import Problem, ValidationError, validate_record
@@ -90,6 +90,11 @@ def search():
 
 @bp.get("/faq/entries/<entry_id>")
 def entry(entry_id: str):
+    canonical = normalize_id(entry_id)
+    if canonical != entry_id:   # 「Q-001」 typed or linked as a city's export wrote it
+        if not ID_PATTERN.match(canonical):
+            abort(404)
+        return redirect(url_for("console.faq.entry", entry_id=canonical))
     store = _store()
     try:
         found = store.get(entry_id)

@@ -20,6 +20,7 @@ from bot.console.views.common import (
     services,
 )
 from bot.faq_directory import FaqDirectory
+from faq.model import normalize_id
 
 log = logging.getLogger(__name__)
 bp = Blueprint("unanswered", __name__)
@@ -116,7 +117,7 @@ def answer():
         flash("質問のグループが見つかりませんでした（対応済みになったか、期間が変わった可能性があります）。", "error")
         return redirect(url_for("console.unanswered.groups"))
     faq_id = (request.form.get("faq_id") or "").strip()[:FAQ_ID_MAX]
-    entry = FaqDirectory(bot_conn).get(faq_id) if faq_id else None
+    entry = FaqDirectory(bot_conn).get(normalize_id(faq_id)) if faq_id else None   # 「Q-001」 as the export wrote it
     if entry is None:
         return render("unanswered_answer.html", 400, group=group, start=start, end=end,
                       candidates=_candidates(group), error=f"FAQ「{faq_id}」が見つかりません。IDを確かめてください。"
