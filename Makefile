@@ -19,13 +19,13 @@ run: $(VENV)/.installed
 	$(PY) scripts/run_local.py
 
 # chromium, chromium-driver, fonts-ipafont-gothic, faketime and postgresql are installed first when
-# missing (root or passwordless sudo); otherwise the suite does not start. The suite runs twice: on
-# SQLite, then on a throwaway PostgreSQL cluster (tests about the SQLite file itself are left out, and
-# so are the no_database tests, which tests/conftest.py checks in the SQLite pass: see README).
+# missing (root or passwordless sudo); otherwise the suite does not start. The suite runs twice, both
+# passes at the same time (scripts/test-passes.sh, each to its own log, printed at the end): on SQLite,
+# and on a throwaway PostgreSQL cluster (tests about the SQLite file itself are left out, and so are the
+# no_database tests, which tests/conftest.py checks in the SQLite pass: see README).
 test: $(VENV)/.installed
 	scripts/test-prerequisites.sh
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q
-	OMP_NUM_THREADS=1 scripts/test-postgres.sh $(PY) -m pytest -q -m "not sqlite_only"
+	scripts/test-passes.sh $(PY)
 
 clean:
 	rm -rf $(VENV) var

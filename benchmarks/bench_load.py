@@ -24,7 +24,8 @@ text-message event each, with the resident queries of tests/data/dev_queries.jso
   to the next host a second later, and ``--redeliver F`` redelivers a fraction of the others too.
   ``--kill-host-at S`` SIGKILLs the first host S seconds into the measurement. Answers are counted per
   event (a reply by its token or a push by the retry key derived from the event id); the run waits for
-  the queue to drain. ``--answer-mode`` (default: the bot's own choice, queue on PostgreSQL) and
+  the queue to drain (until every event is answered, 180 s at most, or no new answer for ``--quiet`` seconds,
+  30 by default). ``--answer-mode`` (default: the bot's own choice, queue on PostgreSQL) and
   ``--answer-threads`` are passed to every host.
 
 Printed: events/s, webhook latency and time-to-reply (p50/p95/p99), CPU (cores used by the bot, CPU ms
@@ -86,6 +87,7 @@ class LoadSettings:
     redeliver: float = 0.0        # fraction of delivered events LINE delivers again to another host
     kill_host_at: float | None = None  # SIGKILL the first host this many seconds into the measurement
     drain: float = 180.0          # at most this long after the last event for the last answers
+    quiet: float = 30.0           # multi-host: stop waiting once no new answer came for this long
 
 
 def _sample_rss(pids_of, stop: threading.Event, peaks: dict) -> None:
@@ -245,14 +247,14 @@ def _pg_database(server_url: str, keep: bool):
     return urlunsplit(parts._replace(path="/" + name)), drop
 
 
-def _wait_for_answers(stub_url: str, sent: list, seconds: float, log) -> list[dict]:
-    """The stub's accepted messages once every event is answered, or nothing new came for 30 s, or
-    ``seconds`` passed."""
+def _wait_for_answers(stub_url: str, sent: list, seconds: float, quiet: float, log) -> list[dict]:
+    """The stub's accepted messages once every event is answered, or nothing new came for ``quiet``
+    seconds, or ``seconds`` passed."""
     deadline, last_change, last_count = time.monotonic() + seconds, time.monotonic(), -1
     while True:
         messages = requests.get(f"{stub_url}/_stub/messages", timeout=120).json()["messages"]
         answered = lk.account_answers(sent, messages, []).lost == 0
-        if answered or time.monotonic() > deadline or time.monotonic() - last_change > 30:
+        if answered or time.monotonic() > deadline or time.monotonic() - last_change > quiet:
             return messages
         if len(messages) != last_count:
             last_count, last_change = len(messages), time.monotonic()
@@ -303,14 +305,14 @@ def run_multihost(s: LoadSettings, log=print) -> dict:
                                                   redeliver=redeliver, on_tick=on_tick))
 
         sent = send(s.warmup, "warmup", 0.0) if s.warmup > 0 else []
-        _wait_for_answers(stub_url, sent, s.drain, log)
+        _wait_for_answers(stub_url, sent, s.drain, s.quiet, log)
         pids = [p for server, _ in hosts for p in [server.pid] + lk.children(server.pid)]
         cpu0 = {p: lk.cpu_seconds(p) for p in pids}
         load_before = lk.loadavg()
         wall0 = time.monotonic()
         measured = send(s.duration, "measure", s.redeliver, kill_first_host)
         send_wall = time.monotonic() - wall0
-        messages = _wait_for_answers(stub_url, measured, s.drain, log)
+        messages = _wait_for_answers(stub_url, measured, s.drain, s.quiet, log)
         bot_cpu = sum(cpu_at_kill.get(p, lk.cpu_seconds(p)) - cpu0[p] for p in pids)
         load_after = lk.loadavg()
         stub_requests = requests.get(f"{stub_url}/_stub/requests", timeout=120).json()["requests"]
@@ -434,14 +436,17 @@ def summary(r: dict) -> str:
 @click.option("--redeliver", default=0.0, show_default=True, type=click.FloatRange(0, 1),
               help="multi-host: fraction of events LINE delivers again to another host")
 @click.option("--kill-host-at", type=click.FloatRange(0), help="multi-host: SIGKILL the first host after S seconds")
+@click.option("--quiet", default=30.0, show_default=True, type=click.FloatRange(1),
+              help="multi-host: stop waiting for the last answers once none came for this many seconds "
+                   "(at most 180 s after the last event)")
 def main(entries, workers, threads, rate, concurrency, duration, events, warmup, stand_in, faq_db, index_dir, smoke,
-         keep, as_json, hosts, database_url, answer_mode, answer_threads, redeliver, kill_host_at):
+         keep, as_json, hosts, database_url, answer_mode, answer_threads, redeliver, kill_host_at, quiet):
     if bool(faq_db) != bool(index_dir):
         raise click.UsageError("--faq-db と --index-dir は一緒に指定してください / give both --faq-db and --index-dir")
     if events and not concurrency:
         raise click.UsageError("--events は --concurrency と一緒に指定してください / --events needs --concurrency")
-    if (database_url or answer_mode or kill_host_at is not None or redeliver) and not hosts:
-        raise click.UsageError("--database-url / --answer-mode / --redeliver / --kill-host-at は --hosts と一緒に"
+    if (database_url or answer_mode or kill_host_at is not None or redeliver or quiet != 30.0) and not hosts:
+        raise click.UsageError("--database-url / --answer-mode / --redeliver / --kill-host-at / --quiet は --hosts と一緒に"
                                "指定してください / these options need --hosts")
     if hosts and concurrency:
         raise click.UsageError("--hosts は --rate で使います / --hosts runs with --rate, not --concurrency")
@@ -449,7 +454,7 @@ def main(entries, workers, threads, rate, concurrency, duration, events, warmup,
                             events=events, duration=duration, warmup=warmup, stand_in=stand_in, faq_db=faq_db,
                             index_dir=index_dir, keep=keep, hosts=hosts, database_url=database_url,
                             answer_mode=answer_mode, answer_threads=answer_threads, redeliver=redeliver,
-                            kill_host_at=kill_host_at)
+                            kill_host_at=kill_host_at, quiet=quiet)
     if smoke:
         settings.workers, settings.threads, settings.rate, settings.duration, settings.warmup = 2, 2, 20.0, 3.0, 1.0
         if not faq_db:

@@ -176,10 +176,23 @@ def run_cli(env, *args, input=None):
                           capture_output=True, text=True, input=input, timeout=600)
 
 
+EMBED_CACHE_FROM_ENV = "FAQBOT_TEST_EMBED_CACHE_FROM"
+
+
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory):
-    """One embedding cache for the whole run, so the seed FAQ is embedded once."""
-    return tmp_path_factory.mktemp("cache") / "embeddings.sqlite3"
+    """One embedding cache for the whole run, so the seed FAQ is embedded once. A run started by a test
+    (tests/test_any_hour.py) starts from a copy of that run's cache, named by $FAQBOT_TEST_EMBED_CACHE_FROM:
+    the same vectors, not computed again; the copy is its own, so the two runs never write one file."""
+    path = tmp_path_factory.mktemp("cache") / "embeddings.sqlite3"
+    source = os.environ.get(EMBED_CACHE_FROM_ENV)
+    if source:
+        import sqlite3
+        from contextlib import closing
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+                closing(sqlite3.connect(str(path))) as dst:
+            src.backup(dst)
+    return path
 
 
 @pytest.fixture(scope="session")

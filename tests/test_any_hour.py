@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EMBED_CACHE_FROM_ENV
 
 # Time is kept by Python (faq.clock), never by the database (no SQL reads the server's clock), so the
 # hour the code runs at is checked once, in the SQLite pass.
@@ -61,25 +62,29 @@ def _faketime() -> str:
     return path
 
 
-def _env() -> dict[str, str]:
+def _env(embed_cache: Path) -> dict[str, str]:
     # TZ=UTC: faketime reads the start moment in local time. Monotonic time stays real, so timeouts
     # and servers' waits behave; started processes (gunicorn, scripts) inherit the faked clock and the
     # time.sleep work-around in tests/faketime/sitecustomize.py (see there).
     shim = str(ROOT / "tests" / "faketime")
     path = os.pathsep.join(p for p in (shim, os.environ.get("PYTHONPATH", "")) if p)
-    return dict(os.environ, TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1", OMP_NUM_THREADS="1", PYTHONPATH=path)
+    # the run starts from a copy of this run's embedding cache (tests/conftest.py: shared_cache): the seed
+    # FAQ's vectors are not what is checked here, and this run has computed them already
+    return dict(os.environ, TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1", OMP_NUM_THREADS="1", PYTHONPATH=path,
+                **{EMBED_CACHE_FROM_ENV: str(embed_cache)})
 
 
 @pytest.mark.parametrize("moment, meaning", MOMENTS, ids=["0500-jst", "holiday-2359-jst"])
-def test_time_sensitive_tests_pass_at_this_moment(moment, meaning):
+def test_time_sensitive_tests_pass_at_this_moment(moment, meaning, seed_index, shared_cache):
     faketime = _faketime()
+    env = _env(shared_cache)  # seed_index: the cache holds the seed FAQ's vectors
     probe = subprocess.run([faketime, moment, sys.executable, "-c",
                             "from datetime import datetime, timezone; print(datetime.now(timezone.utc).isoformat())"],
-                           env=_env(), capture_output=True, text=True, timeout=60)
+                           env=env, capture_output=True, text=True, timeout=60)
     assert probe.stdout.startswith(moment[:10] + "T" + moment[11:16]), (meaning, probe.stdout, probe.stderr)
     result = subprocess.run([faketime, moment, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              "-W", "error::pytest.PytestUnhandledThreadExceptionWarning", *TIME_SENSITIVE],
-                            cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     assert result.returncode == 0, f"at {meaning}:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
     passed = re.search(r"(\d+) passed", summary)

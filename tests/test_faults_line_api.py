@@ -109,8 +109,11 @@ def test_a_reply_that_times_out_is_retried_and_delivered_once(tmp_path, seed_ent
                                               "Content-Type": "application/json"})
             assert response.status_code == 200
             assert "LINE reply failed (attempt 1): ReadTimeoutError" in caplog.text
-            time.sleep(2.5)  # the stub logs the timed-out attempt only when its delay is over
-            replies = [r for r in stub.requests() if r["path"] == "/v2/bot/message/reply"]
+            # the stub logs the timed-out attempt only when its delay is over: wait for both attempts
+            deadline = time.monotonic() + 60
+            while len(replies := [r for r in stub.requests() if r["path"] == "/v2/bot/message/reply"]) < 2 \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert sorted(r["status"] for r in replies) == [200, 500]  # the timed-out attempt and the retry
             assert len({m["replyToken"] for m in stub.messages(to=user)}) == 1
     assert delivered(db, [event]) == [1]

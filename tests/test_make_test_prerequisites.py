@@ -90,38 +90,66 @@ def test_a_failed_install_stops_before_the_suite(tmp_path):
 
 def fake_venv(tmp: Path) -> Path:
     """A "virtualenv" whose python only records that the suite was started (its arguments and the
-    database URL of the PostgreSQL pass, after checking that the server answers)."""
+    database URL of the PostgreSQL pass, after checking that the server answers), prints a line naming
+    its pass, and exits with $FAKE_EXIT_SQLITE or $FAKE_EXIT_POSTGRES (default 0)."""
     venv = tmp / "venv"
     executable(venv / "bin" / "python", f"""url=${{FAQBOT_TEST_DATABASE_URL:-}}
 if [ -n "$url" ]; then {sys.executable} -c 'import psycopg, sys; psycopg.connect(sys.argv[1]).close()' "$url" || url=down; fi
 echo "$* | $url" >> "{tmp}/suite-started"
+if [ -n "$url" ]; then echo "fake postgres pass output"; exit ${{FAKE_EXIT_POSTGRES:-0}}; fi
+echo "fake sqlite pass output"; exit ${{FAKE_EXIT_SQLITE:-0}}
 """)
     (venv / ".installed").touch()  # newer than requirements*.txt and pyproject.toml: nothing to install
     return venv
 
 
+def make_test(tmp: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-s", "-C", str(ROOT), "test", f"VENV={fake_venv(tmp)}"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_make_test_stops_before_the_suite_when_tools_are_missing(tmp_path):
     env = tools(tmp_path, missing=("FAQBOT_TEST_CHROMIUM",))
     env["FAQBOT_TEST_INSTALLER"] = ""
-    done = subprocess.run(["make", "-s", "-C", str(ROOT), "test", f"VENV={fake_venv(tmp_path)}"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = make_test(tmp_path, env)
     assert done.returncode != 0
     assert "sudo apt-get install -y chromium" in done.stderr
     assert not (tmp_path / "suite-started").exists()
 
 
-def test_make_test_runs_the_suite_on_sqlite_then_on_a_throwaway_postgresql(tmp_path):
+def test_make_test_runs_the_suite_on_sqlite_and_on_a_throwaway_postgresql(tmp_path):
     env = tools(tmp_path)
-    done = subprocess.run(["make", "-s", "-C", str(ROOT), "test", f"VENV={fake_venv(tmp_path)}"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = make_test(tmp_path, env)
     assert done.returncode == 0, done.stderr
-    sqlite, postgres = (tmp_path / "suite-started").read_text().splitlines()
-    assert sqlite == "-m pytest -q | "
-    args, url = postgres.split(" | ")
-    assert args == "-m pytest -q -m not sqlite_only" and url.startswith("postgresql://postgres@127.0.0.1:")
+    started = (tmp_path / "suite-started").read_text().splitlines()
+    assert len(started) == 2
+    # the two passes run at the same time, so in either order; each has a pytest temporary directory of its own
+    sqlite = next(line for line in started if line.endswith(" | "))
+    args, url = next(line for line in started if not line.endswith(" | ")).split(" | ")
+    sqlite_temp = re.fullmatch(r"-m pytest -q --basetemp=(\S+/sqlite) \| ", sqlite).group(1)
+    postgres_temp = re.fullmatch(r"-m pytest -q --basetemp=(\S+/postgres) -m not sqlite_only", args).group(1)
+    assert Path(sqlite_temp).parent == Path(postgres_temp).parent
+    assert not Path(sqlite_temp).parent.exists()  # removed at the end
+    assert url.startswith("postgresql://postgres@127.0.0.1:")
+    # each pass's output, one after the other
+    assert done.stdout.index("===== SQLite pass (exit 0) =====") < done.stdout.index("fake sqlite pass output") \
+        < done.stdout.index("===== PostgreSQL pass (exit 0) =====") < done.stdout.index("fake postgres pass output")
     # the throwaway cluster is gone: its directory removed, nothing listens on its port
     port = int(url.split(":")[2].split("/")[0])
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0
-    cluster = re.search(r"127\.0\.0\.1:\d+ in (\S+) ", done.stderr).group(1)
+    cluster = re.search(r"127\.0\.0\.1:\d+ in (\S+) ", done.stdout).group(1)
     assert "faqbot-pg." in cluster and not Path(cluster).exists()
+
+
+@pytest.mark.parametrize("failing", ["SQLITE", "POSTGRES"])
+def test_make_test_fails_when_either_pass_fails_and_shows_both(tmp_path, failing):
+    env = tools(tmp_path)
+    env[f"FAKE_EXIT_{failing}"] = "3"
+    done = make_test(tmp_path, env)
+    assert done.returncode != 0
+    sqlite_exit, postgres_exit = ("3", "0") if failing == "SQLITE" else ("0", "3")
+    assert f"===== SQLite pass (exit {sqlite_exit}) =====" in done.stdout
+    assert f"===== PostgreSQL pass (exit {postgres_exit}) =====" in done.stdout
+    assert "fake sqlite pass output" in done.stdout and "fake postgres pass output" in done.stdout
+    assert f"SQLite pass exit {sqlite_exit}, PostgreSQL pass exit {postgres_exit}" in done.stderr
