@@ -62,6 +62,22 @@ def _faketime() -> str:
     return path
 
 
+def _remove_stale_faketime_files(shm: Path = Path("/dev/shm")) -> None:
+    """The faketime wrapper makes a semaphore and a shared-memory file named after its pid and removes them
+    when it ends; a killed run leaves them behind, and a later wrapper that gets the same pid stops with
+    "sem_open: File exists". Those of processes that no longer exist are removed."""
+    for leftover in shm.glob("*faketime_*_*"):
+        pid = leftover.name.rsplit("_", 1)[-1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except PermissionError:   # alive, someone else's
+            pass
+
+
 def _env(embed_cache: Path) -> dict[str, str]:
     # TZ=UTC: faketime reads the start moment in local time. Monotonic time stays real, so timeouts
     # and servers' waits behave; started processes (gunicorn, scripts) inherit the faked clock and the
@@ -77,6 +93,7 @@ def _env(embed_cache: Path) -> dict[str, str]:
 @pytest.mark.parametrize("moment, meaning", MOMENTS, ids=["0500-jst", "holiday-2359-jst"])
 def test_time_sensitive_tests_pass_at_this_moment(moment, meaning, seed_index, shared_cache):
     faketime = _faketime()
+    _remove_stale_faketime_files()
     env = _env(shared_cache)  # seed_index: the cache holds the seed FAQ's vectors
     probe = subprocess.run([faketime, moment, sys.executable, "-c",
                             "from datetime import datetime, timezone; print(datetime.now(timezone.utc).isoformat())"],
@@ -91,3 +108,15 @@ def test_time_sensitive_tests_pass_at_this_moment(moment, meaning, seed_index, s
     # every selected test ran (parametrized ones count more than once) and none was skipped
     assert passed and int(passed.group(1)) >= len(TIME_SENSITIVE), summary
     assert "skipped" not in summary and "deselected" not in summary, summary
+
+
+def test_leftovers_of_killed_faketime_runs_are_removed_and_live_ones_kept(tmp_path):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, alive = ended.stdout.strip(), str(os.getpid())
+    for pid in (dead, alive):
+        (tmp_path / f"sem.faketime_sem_{pid}").write_bytes(b"")
+        (tmp_path / f"faketime_shm_{pid}").write_bytes(b"")
+    (tmp_path / "unrelated_shm").write_bytes(b"")
+    _remove_stale_faketime_files(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"sem.faketime_sem_{alive}", f"faketime_shm_{alive}", "unrelated_shm"])
