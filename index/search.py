@@ -32,9 +32,12 @@ _CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 class SearchConfig:
     """Weights and thresholds: one set for every collection (seed FAQ with alt questions, a city's plain
     export), calibrated with benchmarks/calibrate.py (docs/BENCHMARKS.md)."""
-    dense_weight: float = 0.5          # share of the dense signal in the fused score
-    passage_weight: float = 0.5        # answer-passage similarity vs. question similarity
-    question_lex_weight: float = 0.6   # BM25 over the question field vs. over the answer field
+    dense_weight: float = 0.55         # share of the dense signal in the fused score
+    passage_weight: float = 0.7        # answer-passage similarity vs. question similarity
+    question_lex_weight: float = 0.5   # BM25 over the question field vs. over the answer field
+    # Without the model the question field weighs more: the answer field's long text then has no
+    # dense signal beside it to tell an entry that answers from one that mentions the words.
+    lexical_question_weight: float = 0.6
     dense_floor: float = 0.75          # cosine at or below this counts as no similarity
     dense_ceiling: float = 0.95        # cosine at or above this counts as identical
     answer_threshold: float = 0.50
@@ -56,6 +59,8 @@ class SearchConfig:
     foreign_answer_dense: float = 0.85
     foreign_answer_margin: float = 0.03
     foreign_suggest_dense: float = 0.83
+    # across languages e5 matches the short Japanese question better than long answer passages
+    foreign_passage_weight: float = 0.5
     category_boost: float = 0.05
     dense_candidates: int = 1024       # vectors fetched from FAISS before grouping by FAQ
     query_cache_size: int = 4096       # recent query vectors kept per worker (0: none); 1.5 KB each
@@ -159,7 +164,8 @@ class Ranker:
     def rank(self, query: str, prefer_category: str | None, top_k: int,
              category_boost: float | None = None) -> tuple[list[Candidate], bool, bool]:
         """The top candidates, whether the model failed (degraded), whether the scores are lexical only."""
-        cfg = self.config
+        cfg = self.config if _JAPANESE.search(query) else replace(self.config,
+                                                                   passage_weight=self.config.foreign_passage_weight)
         fused = fuse(self.signals(query), cfg)
         lexical_only = fused.dense is None
         degraded = cfg.dense_weight > 0 and lexical_only
@@ -200,14 +206,18 @@ class Fused:
 def fuse(s: Signals, cfg: SearchConfig) -> Fused:
     """One score per FAQ, roughly 0..1, from absolute signals only (no division by the best candidate
     or the collection's statistics), so the thresholds mean the same on 100 or 5,000 entries."""
-    lexical = np.clip(cfg.question_lex_weight * s.lexical_question
-                      + (1 - cfg.question_lex_weight) * s.lexical_answer, 0.0, 1.0)
     if s.question_sim is None or cfg.dense_weight <= 0:
+        lexical = _lexical(s, cfg.lexical_question_weight)
         return Fused(lexical, lexical, None)
+    lexical = _lexical(s, cfg.question_lex_weight)
     w = cfg.passage_weight
     dense = (1 - w) * s.question_sim + w * s.answer_sim
     dense_part = np.clip((dense - cfg.dense_floor) / (cfg.dense_ceiling - cfg.dense_floor), 0, 1)
     return Fused(cfg.dense_weight * dense_part + (1 - cfg.dense_weight) * lexical, lexical, dense)
+
+
+def _lexical(s: Signals, question_weight: float) -> np.ndarray:
+    return np.clip(question_weight * s.lexical_question + (1 - question_weight) * s.lexical_answer, 0.0, 1.0)
 
 
 def decide(query: str, candidates: list[Candidate], config: SearchConfig,
