@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 
@@ -104,30 +105,35 @@ def read_sheet(data: bytes, source: str, sheet: str | None = None) -> Sheet:
     """The chosen worksheet (the first by default): header row = the first row with text; rows without text
     are left out. Raises ValidationError naming the sheet and cell for anything it cannot read."""
     _check_container(data, source)
-    import openpyxl   # imported here: only an Excel import pays for it
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it does not read (data validation, slicers …): none hold cell values
+        warnings.simplefilter("ignore")
+        values = _open(data, source, data_only=True)
+        try:
+            formulas = _open(data, source, data_only=False)
+            try:
+                names = [ws.title for ws in values.worksheets]   # chart sheets have no rows
+                name = _pick_sheet(names, sheet, source)
+                try:
+                    return _read_rows(values[name], formulas[name], name, source, [n for n in names if n != name])
+                except ValidationError:
+                    raise
+                except Exception:   # a damaged sheet part fails only once its rows are parsed
+                    raise _problem(source, f"シート「{name}」", None, f"シートが壊れていて読めません。{XLS_ADVICE}",
+                                   "damaged worksheet") from None
+            finally:
+                formulas.close()
+        finally:
+            values.close()
 
-    books = []
+
+def _open(data: bytes, source: str, data_only: bool):
+    import openpyxl   # imported here: only an Excel import or export pays for it
     try:
-        try:
-            values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            books.append(values)
-            formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-            books.append(formulas)
-        except Exception:   # openpyxl raises many kinds on a damaged part (KeyError, XML, zip, value errors)
-            raise _problem(source, "", None, f"Excel ファイルが壊れていて読めません。{XLS_ADVICE}",
-                           "damaged workbook") from None
-        names = [ws.title for ws in values.worksheets]   # chart sheets have no rows
-        name = _pick_sheet(names, sheet, source)
-        try:
-            return _read_rows(values[name], formulas[name], name, source, [n for n in names if n != name])
-        except ValidationError:
-            raise
-        except Exception:
-            raise _problem(source, f"シート「{name}」", None, f"シートが壊れていて読めません。{XLS_ADVICE}",
-                           "damaged worksheet") from None
-    finally:
-        for book in books:
-            book.close()
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    except Exception:   # openpyxl raises many kinds on a damaged part (KeyError, XML, zip, value errors)
+        raise _problem(source, "", None, f"Excel ファイルが壊れていて読めません。{XLS_ADVICE}",
+                       "damaged workbook") from None
 
 
 def _read_rows(values, formulas, name: str, source: str, others: list[str]) -> Sheet:

@@ -2,11 +2,14 @@
 `faqctl` into a real database) and CSV saved by Japanese Excel in Shift_JIS (real cp932 bytes). Every refused
 file leaves the database byte for byte as it was."""
 import datetime as dt
+import io
 import json
 import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import run_cli
 from line_testkit import database_bytes
 
@@ -306,3 +309,41 @@ def test_the_notes_of_several_files_say_which_were_shift_jis(tmp_path):
     notes = ImportNotes()
     read_entries(sjis, notes=notes)
     assert notes.shift_jis == ["a.csv"]
+
+
+# ------------------------------------------------------------------ damaged workbooks
+@pytest.fixture(scope="module")
+def workbook_bytes(tmp_path_factory):
+    return city_workbook(tmp_path_factory.mktemp("book") / "city.xlsx").read_bytes()
+
+
+PARTS = ["zip", "xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml",
+         "xl/_rels/workbook.xml.rels"]
+
+
+@pytest.mark.no_database
+@settings(derandomize=True, database=None, deadline=None, max_examples=200,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(part=st.sampled_from(PARTS), cut=st.floats(0, 1),
+       flips=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(b'<>"=/ 0aZ\x00\xff')), max_size=4))
+def test_a_damaged_workbook_gives_entries_or_a_clear_error_never_a_traceback(tmp_path, workbook_bytes, part, cut, flips):
+    """The zip itself, or one XML part inside it, cut short and with a few bytes changed."""
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes)) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    original = workbook_bytes if part == "zip" else parts[part]
+    data = bytearray(original[:max(1, int(len(original) * cut))] if cut < 0.9 else original)
+    for where, value in flips:
+        data[int(where * (len(data) - 1))] = value
+    if part != "zip":
+        parts[part] = bytes(data)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, content in parts.items():
+                archive.writestr(name, content)
+        data = buffer.getvalue()
+    path = tmp_path / "city.xlsx"
+    path.write_bytes(bytes(data))
+    try:
+        read_entries(path)
+    except ValidationError as exc:
+        assert all(p.source == "city.xlsx" and p.ja and p.en for p in exc.problems)
