@@ -253,6 +253,36 @@ def test_exported_text_that_looks_like_a_formula_or_number_stays_text(tmp_path):
     assert [e.to_record() for e in read_entries(path)] == [entry.to_record()]
 
 
+@pytest.mark.no_database
+def test_shared_strings_as_japanese_excel_writes_them_are_read_without_furigana(tmp_path):
+    """Excel keeps text in a shared-string table, with the furigana typed by the IME (<rPh>) and runs of
+    formatting (<r>): a cell reads as the text shown, never 「住民票ジュウミンヒョウ」."""
+    path = city_workbook(tmp_path / "city.xlsx", [["1", None, "X", "Y"]], extra_sheet=False)
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    parts["xl/sharedStrings.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2">'
+        '<si><t>住民票はどこで取れますか</t><rPh sb="0" eb="3"><t>ジュウミンヒョウ</t></rPh><phoneticPr fontId="1"/></si>'
+        '<si><r><t>市民課の</t></r><r><rPr><b/></rPr><t>1番窓口</t></r><r><t>です。</t></r>'
+        '<rPh sb="0" eb="3"><t>シミンカ</t></rPh></si></sst>').encode()
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml" Id="rId99" /></Relationships>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml" /></Types>')
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, index, text in (("D3", 0, "X"), ("E3", 1, "Y")):
+        sheet = sheet.replace(f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>', f'<c r="{ref}" t="s"><v>{index}</v></c>')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    [entry] = read_entries(path)
+    assert (entry.question, entry.answer) == ("住民票はどこで取れますか", "市民課の1番窓口です。")
+
+
 # ------------------------------------------------------------------ CSV saved by Japanese Excel (Shift_JIS)
 SJIS_CSV = ("管理番号,質問,回答,担当課,更新日\r\n"
             "1,〇〇市の住民票は髙島屋の近くで取れますか,\"①市民課（本庁舎1階）\r\n②ｺﾝﾋﾞﾆ交付は6時30分～23時\",市民課,2026/11/01\r\n")
