@@ -165,9 +165,10 @@ def parse_xlsx(data: bytes, source: str, ignore=(), notes: ImportNotes | None = 
             columns[key] = f"{name}（{column_letter(index + 1)}列）"
     rows = []
     for number, cells in table.rows:
-        extra = [i for i, text in enumerate(cells) if i >= len(table.header) and text.strip()]
-        if extra:
-            ref = f"{table.name}!{column_letter(extra[0] + 1)}{number}"
+        # a sheet has no fixed width: a value under no header would be lost without a word
+        stray = [i for i, text in enumerate(cells) if text.strip() and not (i < len(table.header) and table.header[i])]
+        if stray:
+            ref = f"{table.name}!{column_letter(stray[0] + 1)}{number}"
             raise ValidationError([Problem(source, f"{where}{number}行目", ref,
                                            f"見出しのない列に値があります（{ref}）。見出しを付けるか、値を消してください",
                                            f"a value in a column without header ({ref})")])

@@ -219,12 +219,19 @@ def test_the_header_is_the_first_row_with_text_and_empty_rows_are_skipped_with_e
 
 
 @pytest.mark.no_database
-def test_a_value_under_no_header_is_refused(tmp_path):
+def test_a_value_under_no_header_is_refused_not_lost(tmp_path):
     path = city_workbook(tmp_path / "city.xlsx", [ROWS[0] + [None, "はみ出し"]])
     with pytest.raises(ValidationError) as err:
         read_entries(path)
     [problem] = err.value.problems
     assert (problem.location, problem.field) == ("シート「FAQ一覧」3行目", "FAQ一覧!K3")
+    # left of the header too: the header starts in column B
+    path = city_workbook(tmp_path / "city.xlsx", [ROWS[0]], extra_sheet=False)
+    book = openpyxl.load_workbook(path)
+    book.active["A3"] = "メモ"
+    book.save(path)
+    with pytest.raises(ValidationError, match=r"見出しのない列に値があります（FAQ一覧!A3）"):
+        read_entries(path)
 
 
 @pytest.mark.no_database
