@@ -49,12 +49,16 @@ class ImportNotes:
     skipped: list[str] = field(default_factory=list)         # metadata headers recognised and not read
     ignored: list[str] = field(default_factory=list)         # headers staff asked not to read (--ignore-column)
     ids: dict[str, str] = field(default_factory=dict)        # ID as written -> stored form, when they differ
+    shift_jis: list[str] = field(default_factory=list)       # CSV files read as Shift_JIS (cp932)
+    sheets: dict[str, str] = field(default_factory=dict)     # .xlsx file -> the worksheet read
 
     def add(self, other: "ImportNotes") -> None:
         self.html_entries += other.html_entries
         self.renamed.update(other.renamed)
         self.note_headers(other.skipped, other.ignored)
         self.ids.update(other.ids)
+        self.shift_jis += [f for f in other.shift_jis if f not in self.shift_jis]
+        self.sheets.update(other.sheets)
 
     def note_headers(self, skipped, ignored) -> None:
         self.skipped += [h for h in skipped if h not in self.skipped]

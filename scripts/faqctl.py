@@ -95,13 +95,17 @@ def _after(obj, *args, **kwargs):
 @click.option("--by", help="staff name recorded in the history")
 @click.option("--ignore-column", "ignore_columns", multiple=True, metavar="見出し",
               help="この列（JSONL/YAMLでは項目）を読まずに取り込む（複数可） / do not read this column")
+@click.option("--sheet", metavar="シート名",
+              help="Excel（.xlsx）で読むシート（既定: 最初のシート） / worksheet to read (default: the first)")
 @click.pass_obj
-def import_cmd(obj, files, fmt, replace_all, dry_run, by, ignore_columns):
-    """FILES（.jsonl / .csv / .yaml、複数可）からFAQを取り込みます。
+def import_cmd(obj, files, fmt, replace_all, dry_run, by, ignore_columns, sheet):
+    """FILES（.jsonl / .csv / .yaml / .xlsx、複数可）からFAQを取り込みます。
     1件でも誤りがあれば何も変更しません（全件を1つのトランザクションで反映）。
-    更新日・閲覧数などの管理用の列は読まずに取り込み、結果に表示します。"""
+    更新日・閲覧数などの管理用の列は読まずに取り込み、結果に表示します。
+    CSV は UTF-8（BOM 付きも可）か Shift_JIS（Excel の「CSV (コンマ区切り)」）。
+    Excel は最初のシート（--sheet で指定）の、最初に文字のある行を見出し行として読みます。"""
     try:
-        read = read_import(files, fmt, ignore_columns)
+        read = read_import(files, fmt, ignore_columns, sheet)
     except (ValidationError, ValueError) as exc:
         raise CommandError(f"取り込みを中止しました（何も変更していません） / import aborted, nothing changed:\n{exc}")
     entries = read.entries
@@ -120,6 +124,10 @@ def _import_notes(read: ImportRead, ignore_columns=()) -> None:
     """What staff should check after importing a CMS export: headers read as ours or not read, IDs
     normalised, HTML made plain."""
     notes = read.notes
+    for name in notes.shift_jis:
+        click.echo(f"{name} は Shift_JIS として読みました（Excel の「CSV (コンマ区切り)」） / read as Shift_JIS")
+    for name, sheet in notes.sheets.items():
+        click.echo(f"{name} のシート「{sheet}」を読みました / read worksheet {sheet}")
     if notes.renamed:
         pairs = ", ".join(f"{header}→{key}" for header, key in notes.renamed.items())
         why = "（分類・カテゴリの値は、こちらのカテゴリに当たらないものをタグにしました）" \
@@ -153,7 +161,7 @@ def _import_notes(read: ImportRead, ignore_columns=()) -> None:
 @click.option("--include-inactive", is_flag=True, help="also export inactive entries")
 @click.pass_obj
 def export_cmd(obj, file, fmt, include_inactive):
-    """FAQをFILEに書き出します（CSVはExcelで開けるBOM付きUTF-8）。"""
+    """FAQをFILEに書き出します（CSVはExcelで開けるBOM付きUTF-8、.xlsx は取り込みと同じ列）。"""
     try:
         entries = obj.store.list(include_inactive=include_inactive)
         write_entries(entries, file, fmt)

@@ -4,7 +4,7 @@ import pytest
 
 from faq.formats import read_entries, read_many, write_entries
 from faq.model import RECORD_KEYS, FaqEntry
-from faq.validate import ValidationError
+from faq.validate import ImportNotes, ValidationError
 
 pytestmark = pytest.mark.no_database
 
@@ -69,10 +69,18 @@ def test_csv_from_excel_with_or_without_bom_and_multiline_cells(tmp_path, bom):
     assert e.alt_questions == ["スマホで税金", "ペイペイ"] and e.tags == ["スマホ決済", "税金"] and e.active
 
 
-def test_csv_in_shift_jis_gets_a_clear_error(tmp_path):
+def test_csv_in_shift_jis_is_read_and_noted(tmp_path):
     path = tmp_path / "faq.csv"
     path.write_bytes("question,answer\n質問,回答\n".encode("cp932"))
-    with pytest.raises(ValidationError, match="Shift_JIS"):
+    notes = ImportNotes()
+    [e] = read_entries(path, notes=notes)
+    assert (e.question, e.answer, notes.shift_jis) == ("質問", "回答", ["faq.csv"])
+
+
+def test_jsonl_stays_utf8_only(tmp_path):
+    path = tmp_path / "faq.jsonl"
+    path.write_bytes('{"question": "質問", "answer": "回答"}\n'.encode("cp932"))
+    with pytest.raises(ValidationError, match="UTF-8として読めない"):
         read_entries(path)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.disaster.shelters.model import HAZARDS, Shelter
+from faq.encoding import UndecodableText, decode_text
 from faq.text import normalize
 
 NAME_HEADERS = ("指定緊急避難場所名", "名称", "施設・場所名", "避難場所名", "避難所名")
@@ -48,13 +49,10 @@ class _Columns:
 def decode(data: bytes) -> str:
     """UTF-8 (± BOM) or Shift_JIS (cp932, as Excel writes it)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp932")
-        except UnicodeDecodeError:
-            raise ShelterImportError(["文字コードを読み取れません（UTF-8 か Shift_JIS にしてください） / "
-                                      "cannot decode the file (use UTF-8 or Shift_JIS)"]) from None
+        return decode_text(data).text
+    except UndecodableText as exc:
+        raise ShelterImportError([f"{exc.line}行目: 文字コードを読み取れません（UTF-8 か Shift_JIS にしてください） / "
+                                  "cannot decode the file (use UTF-8 or Shift_JIS)"]) from None
 
 
 def _pick(headers: list[str], names: tuple[str, ...]) -> str | None:
