@@ -11,7 +11,8 @@ from faq.text import normalize_query
 pytestmark = pytest.mark.no_database
 
 DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "municipal"
-SETS = [("queries.jsonl", "qrels.json", "split.json"), ("queries_log.jsonl", "qrels_log.json", "split_log.json")]
+SETS = [("queries.jsonl", "qrels.json", "split.json"), ("queries_log.jsonl", "qrels_log.json", "split_log.json"),
+        ("queries_everyday.jsonl", "qrels_everyday.json", "split_everyday.json")]
 
 
 def read_jsonl(path: Path) -> list[dict]:
