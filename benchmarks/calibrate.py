@@ -239,9 +239,9 @@ def print_ranking(col: Collection, grid: bool) -> None:
                 "dense only, answer passages": dict(dense_weight=1.0, passage_weight=1.0),
                 "fused (default)": {}}
     if grid:
-        for dw in (0.4, 0.5, 0.6):
-            for pw in (0.3, 0.5, 0.7):
-                for ql in (0.5, 0.6, 0.7):
+        for dw in (0.45, 0.5, 0.55, 0.6):
+            for pw in (0.5, 0.6, 0.7, 0.8, 0.9):
+                for ql in (0.4, 0.5, 0.6):
                     variants[f"fused d={dw} p={pw} qlex={ql}"] = dict(dense_weight=dw, passage_weight=pw,
                                                                      question_lex_weight=ql)
     print(f"  {'variant':44s} nDCG@10 R@10  Hit@1 Hit@3 MRR@10")
