@@ -68,6 +68,12 @@ class JapaneseTokenizer:
         tok, mode_a, _ = self._sudachi
         return "".join(katakana_to_hiragana(m.reading_form()) for m in tok.tokenize(normalize_query(text), mode_a))
 
+    def place_names(self, text: str) -> list[str]:
+        """Place names in a text (東京, 大阪, 札幌 …; Sudachi's 固有名詞・地名) as word tokens (w:東京)."""
+        tok, mode_a, _ = self._sudachi
+        return ["w:" + m.normalized_form() for m in tok.tokenize(normalize_query(text).lower(), mode_a)
+                if m.part_of_speech()[1:3] == ("固有名詞", "地名")]
+
     def is_kana_only(self, text: str) -> bool:
         return bool(_KANA_ONLY.match(_NOT_WORD.sub("", normalize_query(text).lower()).replace(" ", "")))
 

@@ -126,6 +126,11 @@ class Ranker:
                 self._lexicon = KanaLexicon(self.tokenizer, (t[2:] for t in words))
             return self._lexicon
 
+    def unknown_places(self, query: str) -> list[str]:
+        """Place names in the query that no entry of this index mentions."""
+        bq, ba = self.snap.bm25_questions.vocab, self.snap.bm25_answers.vocab
+        return [t for t in self.tokenizer.place_names(query) if t not in bq and t not in ba]
+
     def dense_signals(self, query: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Per-FAQ cosines: the best question match (query-to-question) and the best answer match
         (query-to-passage: the question with the start of the answer, or one passage of a long answer)."""
@@ -449,6 +454,10 @@ class Searcher:
                                                          max(top_k, self.config.suggest_max), category_boost)
         degraded = degraded or not ranker.snap.has_dense
         decision, reason, shown = decide(query, candidates, self.config, lexical_only)
+        if decision == ANSWER and ranker.unknown_places(query):
+            # 「東京都 住民票 郵送」「大阪市の粗大ごみ」: another municipality's business, which this FAQ's
+            # look-alike entry does not answer; choices instead of a confident answer
+            decision, reason = SUGGEST, "unknown-place"
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
 
     def with_config(self, **changes) -> "Searcher":

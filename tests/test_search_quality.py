@@ -91,6 +91,18 @@ def test_a_stronger_boost_moves_more_but_only_relevant_entries(searcher):
         assert max(positions[id(c)] for c in others) < min(positions[id(c)] for c in lifted)
 
 
+def test_a_place_no_entry_mentions_gets_choices_not_a_confident_answer(searcher):
+    """「東京都の住民票」 asks about another municipality: this FAQ's look-alike entry is offered, not asserted."""
+    plain = searcher.search("住民票をコンビニで取りたい")
+    elsewhere = searcher.search("東京都の住民票をコンビニで取りたい")
+    assert plain.decision == ANSWER
+    assert (elsewhere.decision, elsewhere.reason) == (SUGGEST, "unknown-place")
+    assert elsewhere.top.entry.id == plain.top.entry.id
+    ranker = searcher.ranker()
+    assert ranker.unknown_places("東京都の住民票") == ["w:東京"]
+    assert ranker.unknown_places("ベトナム語で相談できますか") == []   # an entry mentions ベトナム
+
+
 @pytest.mark.parametrize("lang, hit1_floor", [("en", 0.60), ("vi", 0.55)])
 def test_questions_in_english_and_vietnamese_find_the_japanese_entries(searcher, dev, lang, hit1_floor):
     """Cross-lingual: the dev questions as a resident would write them in English / Vietnamese.
