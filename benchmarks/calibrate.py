@@ -77,6 +77,7 @@ class Collection:
     queries: list[dict]
     qrels: dict[str, dict[str, int]]
     signals: list[Signals] | None = None
+    unknown_place: list[bool] | None = None   # per query: names a place no entry mentions
     ids: list[str] | None = None
     snapshot: object = None
     calibration: Calibration | None = None
@@ -149,6 +150,7 @@ def collect(col: Collection, embedder, cache, tmp: Path) -> None:
     col.snapshot = ranker.snap
     col.ids = [e.id for e in col.entries if e.active]
     col.signals = [ranker.signals(normalize_query(q["text"])[:500]) for q in col.queries]
+    col.unknown_place = [bool(ranker.unknown_places(normalize_query(q["text"])[:500])) for q in col.queries]
     snap = col.snapshot
     if snap.has_dense:  # the pseudo-queries of the build's entries (a flat index: its vectors are readable)
         vectors = snap.vectors.index.reconstruct_n(0, snap.vectors.size)
@@ -180,13 +182,13 @@ def ranking_metrics(col: Collection, cfg: SearchConfig) -> dict:
 def decisions(col: Collection, cfg: SearchConfig) -> dict:
     counts = {"in": {ANSWER: 0, SUGGEST: 0, FALLBACK: 0}, "oos": {ANSWER: 0, SUGGEST: 0, FALLBACK: 0}}
     right = unjudged = 0   # unjudged: answered with an entry the query has no grade for (merged sets)
-    for q, s in zip(col.queries, col.signals):
+    for q, s, place in zip(col.queries, col.signals, col.unknown_place):
         fused = fuse(s, cfg)
         top = np.argsort(-fused.score, kind="stable")[:max(3, cfg.suggest_max)]
         cands = [Candidate(col.snapshot.entries[i], float(fused.score[i]),
                            float(fused.dense[i]) if fused.dense is not None else 0.0, float(fused.lexical[i]))
                  for i in top]
-        decision, _, _ = decide(q["text"], cands, cfg, lexical_only=fused.dense is None)
+        decision, _, _ = decide(q["text"], cands, cfg, lexical_only=fused.dense is None, unknown_place=place)
         judged = col.qrels.get(q["id"])
         counts["in" if judged else "oos"][decision] += 1
         if judged and decision == ANSWER and judged.get(cands[0].entry.id, 0) >= 2:

@@ -226,8 +226,10 @@ def _lexical(s: Signals, question_weight: float) -> np.ndarray:
 
 
 def decide(query: str, candidates: list[Candidate], config: SearchConfig,
-           lexical_only: bool = False) -> tuple[str, str, list[Candidate]]:
-    """answer / suggest / fallback, the reason, and the candidates worth showing."""
+           lexical_only: bool = False, unknown_place: bool = False) -> tuple[str, str, list[Candidate]]:
+    """answer / suggest / fallback, the reason, and the candidates worth showing. `unknown_place`: the
+    query names a place no entry mentions (「東京都 住民票 郵送」) — likely another municipality's business,
+    which a look-alike entry of this FAQ does not answer: choices, never a confident answer."""
     if not candidates:
         return FALLBACK, "no-candidates", []
     answer_threshold, suggest_threshold = config.thresholds(lexical_only)
@@ -241,6 +243,8 @@ def decide(query: str, candidates: list[Candidate], config: SearchConfig,
     clear = ((top.score >= answer_threshold and lead >= margin)
              or (not lexical_only and top.score >= config.strong_threshold and lead >= config.strong_margin))
     if clear and japanese:
+        if unknown_place:
+            return SUGGEST, "unknown-place", candidates
         return ANSWER, "clear-top", candidates
     close = [c for c in candidates[:config.suggest_max] if c.score >= suggest_threshold]
     if close:
@@ -453,11 +457,8 @@ class Searcher:
         candidates, degraded, lexical_only = ranker.rank(query, prefer_category,
                                                          max(top_k, self.config.suggest_max), category_boost)
         degraded = degraded or not ranker.snap.has_dense
-        decision, reason, shown = decide(query, candidates, self.config, lexical_only)
-        if decision == ANSWER and ranker.unknown_places(query):
-            # 「東京都 住民票 郵送」「大阪市の粗大ごみ」: another municipality's business, which this FAQ's
-            # look-alike entry does not answer; choices instead of a confident answer
-            decision, reason = SUGGEST, "unknown-place"
+        decision, reason, shown = decide(query, candidates, self.config, lexical_only,
+                                         unknown_place=bool(ranker.unknown_places(query)))
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
 
     def with_config(self, **changes) -> "Searcher":
