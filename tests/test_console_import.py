@@ -5,12 +5,14 @@ Chromium over real HTTP."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from console_testkit import Console, add_staff, make_app, services
+from console_testkit import PASSWORD, Console, add_staff, make_app, services
 from line_testkit import rows
 
 from bot.console import faq_import
@@ -30,6 +32,7 @@ OLD = "Q-009,施設,旧庁舎の駐車場は使えますか,使えません。,�
 FIRST = HEADER + GOMI + JUMIN + OLD          # what the city exported last time (already in the FAQ)
 SECOND = HEADER + GOMI + JUMIN_NEW + TOSHOKAN  # this month's file: one changed, one new, Q-009 gone
 ACTOR = "yamada（コンソール取り込み）"
+SCREENSHOTS = Path(os.environ.get("FAQBOT_SCREENSHOT_DIR") or tempfile.gettempdir())
 
 
 @pytest.fixture
@@ -304,3 +307,50 @@ def test_the_upload_name_keeps_only_the_file_name():
     assert faq_import.upload_name("ＦＡＱ.CSV") == "FAQ.CSV"
     assert faq_import.upload_name("") == ""
     assert faq_import.ignore_columns_from("備考, 旧ID\n更新者、備考，メモ") == ("備考", "旧ID", "更新者", "メモ")
+
+
+# ------------------------------------------------------------------ the real page in a browser
+def test_an_administrator_checks_and_imports_a_csv_in_the_browser(app, tmp_path):
+    from browser_testkit import headless_chromium
+    from line_testkit import ServerThread
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    csv_file = tmp_path / "市HP_FAQ_2026-12.csv"
+    csv_file.write_text(SECOND, encoding="utf-8-sig")
+    with ServerThread(app) as server, headless_chromium(tmp_path / "profile", 1280, 1000) as browser:
+        browser.get(server.url + "/console/login")
+        WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.ID, "username")))
+        browser.find_element(By.ID, "username").send_keys("yamada")
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.ID, "login").click()
+        WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.ID, "who")))
+        browser.get(server.url + "/console/faq")
+        browser.find_element(By.ID, "faq-import-link").click()
+        file_input = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "f-file")))
+        file_input.send_keys(str(csv_file))
+        browser.find_element(By.ID, "f-replace").click()
+        before = snapshot(app)
+        browser.find_element(By.ID, "import-check").click()
+        preview = WebDriverWait(browser, 30).until(EC.visibility_of_element_located((By.ID, "import-preview")))
+        assert snapshot(app) == before
+        assert browser.find_element(By.ID, "count-added").text == "1件"
+        assert browser.find_element(By.ID, "count-deactivated").text == "1件"
+        assert "q-009" in browser.find_element(By.ID, "ids-deactivated").text
+        assert "読み込まない列: 更新日" in preview.text
+        assert browser.find_element(By.ID, "f-replace").is_selected()   # the settings checked are kept
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        browser.set_window_size(1280, 1800)   # the whole page: the result, the notes and the form
+        browser.save_screenshot(str(SCREENSHOTS / "console-import-preview.png"))
+
+        browser.find_element(By.ID, "f-file").send_keys(str(csv_file))
+        browser.find_element(By.ID, "import-run").click()
+        WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: "を取り込みました" in d.find_element(By.TAG_NAME, "main").text)
+        assert "追加 1件、更新 1件、変更なし 1件、非公開化 1件" in browser.find_element(By.TAG_NAME, "main").text
+        assert entry(app, "q-003")[0].question == "図書館は何時までですか"
+        assert not entry(app, "q-009")[0].active
+        assert services(app).rebuilder.wait(timeout=300).state == "done"
