@@ -124,9 +124,9 @@ def test_a_post_without_the_csrf_token_changes_nothing(app):
 
 
 # ------------------------------------------------------------------ check, then import
-def test_checking_shows_what_would_change_and_writes_nothing(app):
+def test_checking_shows_what_would_change_and_writes_nothing(app, temp_dir):
     before = snapshot(app)
-    response = upload(logged_in(app), SECOND.encode(), replace_all="1")
+    response = upload(logged_in(app), SECOND.encode() + b"\n" * 600_000, replace_all="1")  # spooled to disk too
     html = page(response)
     assert response.status_code == 200, html
     assert snapshot(app) == before
@@ -140,6 +140,7 @@ def test_checking_shows_what_would_change_and_writes_nothing(app):
     assert "IDを小文字にそろえました" in notes and "FAQの画面は元のIDでも開けます" in notes and "faqctl" not in notes
     assert 'name="checked" value="' in html and "同じファイルをもう一度選んで" in html
     assert services(app).rebuilder.status().state == "idle" and imports_logged(app) == []
+    assert list(temp_dir.iterdir()) == []   # the upload was read and removed, never kept
 
 
 def test_importing_adds_and_updates_and_the_history_names_the_staff_member(app):
@@ -261,8 +262,17 @@ BAD = {
 }
 
 
+@pytest.fixture
+def temp_dir(tmp_path, monkeypatch) -> Path:
+    """Where uploads may go while they are read (they must be gone afterwards)."""
+    path = tmp_path / "temp"
+    path.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    return path
+
+
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_input_says_why_and_changes_nothing(app, case):
+def test_bad_input_says_why_and_changes_nothing(app, case, temp_dir):
     data, name, fields, message = BAD[case]
     yamada = logged_in(app)
     before = snapshot(app)
@@ -273,6 +283,7 @@ def test_bad_input_says_why_and_changes_nothing(app, case):
         assert message in html and "何も変更していません" in html and 'id="import-form"' in html
     assert snapshot(app) == before and imports_logged(app) == []
     assert services(app).rebuilder.status().state == "idle"
+    assert list(temp_dir.iterdir()) == []
 
 
 def test_every_invalid_row_is_listed_with_its_row_and_column(app):
