@@ -67,6 +67,36 @@ class ImportReport:
     deactivated: int
 
 
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would change, by entry ID, in the file's order (deactivated: in ID order)."""
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    deactivated: tuple[str, ...]
+
+    def report(self) -> ImportReport:
+        return ImportReport(len(self.added), len(self.updated), len(self.unchanged), len(self.deactivated))
+
+
+def _import_diff(existing: dict[str, FaqEntry], entries: list[FaqEntry], replace_all: bool) -> ImportPreview:
+    """The one comparison behind both the dry run and the import."""
+    added, updated, unchanged = [], [], []
+    for entry in entries:
+        before = existing.get(entry.id)
+        if before is None:
+            added.append(entry.id)
+        elif _same_content(before, entry):
+            unchanged.append(entry.id)
+        else:
+            updated.append(entry.id)
+    deactivated = []
+    if replace_all:
+        incoming = {e.id for e in entries}
+        deactivated = sorted(i for i, before in existing.items() if i not in incoming and before.active)
+    return ImportPreview(tuple(added), tuple(updated), tuple(unchanged), tuple(deactivated))
+
+
 class NotFound(KeyError):
     def __str__(self) -> str:
         return f"FAQが見つかりません: {self.args[0]} / no such FAQ entry"
@@ -247,29 +277,24 @@ class FaqStore:
             self.db.execute("UPDATE faq_history SET undone_by = ? WHERE id = ?", [undo_id, history_id])
         return self._current(entry_id)
 
+    def preview_import(self, entries: list[FaqEntry], replace_all: bool = False) -> ImportPreview:
+        """What import_entries() would change now, without writing anything."""
+        return _import_diff({e.id: e for e in self.list(include_inactive=True)}, entries, replace_all)
+
     def import_entries(self, entries: list[FaqEntry], actor: str, replace_all: bool = False,
                        progress=None) -> ImportReport:
         """All-or-nothing: one transaction; `replace_all` deactivates entries missing from the file."""
-        added = updated = unchanged = deactivated = 0
         at = self.clock.now_iso()
         with transaction(self.db):
             existing = {e.id: e for e in self.list(include_inactive=True)}
+            diff = _import_diff(existing, entries, replace_all)
+            changed = set(diff.added) | set(diff.updated)
             for entry in entries:
-                before = existing.get(entry.id)
-                if before is None:
-                    self._write(None, entry, "import", actor, at)
-                    added += 1
-                elif _same_content(before, entry):
-                    unchanged += 1
-                else:
-                    self._write(before, entry, "import", actor, at)
-                    updated += 1
+                if entry.id in changed:
+                    self._write(existing.get(entry.id), entry, "import", actor, at)
                 if progress:
                     progress(1)
-            if replace_all:
-                incoming = {e.id for e in entries}
-                for entry_id, before in existing.items():
-                    if entry_id not in incoming and before.active:
-                        self._write(before, replace(before, active=False), "import-remove", actor, at)
-                        deactivated += 1
-        return ImportReport(added, updated, unchanged, deactivated)
+            for entry_id in diff.deactivated:
+                before = existing[entry_id]
+                self._write(before, replace(before, active=False), "import-remove", actor, at)
+        return diff.report()

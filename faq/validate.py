@@ -28,12 +28,20 @@ MAX_TAGS = 20
 
 
 @dataclass(frozen=True)
+class UnknownNames:
+    """The unknown columns (or keys) a problem is about, so a caller can word its own way around them."""
+    names: tuple[str, ...]
+    what: str = "列"
+
+
+@dataclass(frozen=True)
 class Problem:
     source: str       # file name or "入力"
     location: str     # "3行目", "2件目" ...
     field: str | None
     ja: str
     en: str
+    unknown: UnknownNames | None = None   # set on the unknown-columns problem
 
     def __str__(self) -> str:
         where = f"{self.source} {self.location}".strip()
@@ -75,22 +83,36 @@ def _shell_word(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def unknown_headers_problem(source: str, location: str, names, what: str = "列") -> Problem:
-    """Unknown columns (CSV) or keys (JSONL/YAML): named, with the header each is most likely a typo of, and the
-    way to import without them. Never dropped silently: a mistyped 「回 答」 would lose every answer."""
+def cli_ignore_advice(source: str, names: list[str], what: str) -> tuple[str, str]:
+    """How to import without the unknown columns, from the shell."""
+    ignore = " ".join(f"--ignore-column {_shell_word(n)}" for n in names)
+    return (f"読まなくてよい{what}なら、指定して取り込めます: faqctl import {_shell_word(source)} {ignore}",
+            f"fix the header or import without it: {ignore}")
+
+
+def unknown_headers_message(source: str, names, what: str = "列", advice=cli_ignore_advice) -> tuple[str, str]:
+    """The message (ja, en) for unknown columns: each named with the header it is most likely a typo of, and
+    `advice(source, shown names, what)` on importing without them (the CLI's option or a form's field)."""
     names = [str(n) for n in names]
     shown = names[:MAX_NAMED_HEADERS]   # a file of thousands of stray keys: the first ones say enough
     more = f" ほか{len(names) - len(shown)}件" if len(names) > len(shown) else ""
     near = {name: closest_header(name) for name in shown}
     listed = [f"{name}（「{near[name]}」の誤りでは？）" if near[name] else name for name in shown]
     near_en = [f"{name} (did you mean {near[name]}?)" if near[name] else name for name in shown]
-    ignore = " ".join(f"--ignore-column {_shell_word(n)}" for n in shown)
-    return Problem(source, location, ", ".join(shown) + more,
-                   f"未知の{what}があります: {'、'.join(listed)}{more}。見出しの誤りなら直してください。"
-                   f"読まなくてよい{what}なら、指定して取り込めます: faqctl import {_shell_word(source)} {ignore}"
-                   f"（読み替える見出し: {known_headers_hint()}）",
-                   f"unknown column(s): {', '.join(near_en)}{more and f' and {len(names) - len(shown)} more'}; "
-                   f"fix the header or import without it: {ignore}")
+    how_ja, how_en = advice(source, shown, what)
+    return (f"未知の{what}があります: {'、'.join(listed)}{more}。見出しの誤りなら直してください。"
+            f"{how_ja}（読み替える見出し: {known_headers_hint()}）",
+            f"unknown column(s): {', '.join(near_en)}{more and f' and {len(names) - len(shown)} more'}; {how_en}")
+
+
+def unknown_headers_problem(source: str, location: str, names, what: str = "列") -> Problem:
+    """Unknown columns (CSV) or keys (JSONL/YAML): named, with the header each is most likely a typo of, and the
+    way to import without them. Never dropped silently: a mistyped 「回 答」 would lose every answer."""
+    names = [str(n) for n in names]
+    shown = names[:MAX_NAMED_HEADERS]
+    more = f" ほか{len(names) - len(shown)}件" if len(names) > len(shown) else ""
+    ja, en = unknown_headers_message(source, names, what)
+    return Problem(source, location, ", ".join(shown) + more, ja, en, UnknownNames(tuple(names), what))
 
 
 def too_long_advice(length: int) -> tuple[str, str]:

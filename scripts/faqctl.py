@@ -14,7 +14,7 @@ import click
 
 from faq.db import DatabaseError
 from faq.formats import FORMATS, ImportRead, read_import, write_entries
-from faq.headers import header_key
+from faq.import_notes import import_note_lines
 from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry, normalize_id
 from faq.store import FaqStore, NotFound
 from faq.validate import ValidationError
@@ -121,38 +121,8 @@ def import_cmd(obj, files, fmt, replace_all, dry_run, by, ignore_columns, sheet)
 
 
 def _import_notes(read: ImportRead, ignore_columns=()) -> None:
-    """What staff should check after importing a CMS export: headers read as ours or not read, IDs
-    normalised, HTML made plain."""
-    notes = read.notes
-    for name in notes.shift_jis:
-        click.echo(f"{name} は Shift_JIS として読みました（Excel の「CSV (コンマ区切り)」） / read as Shift_JIS")
-    for name, sheet in notes.sheets.items():
-        click.echo(f"{name} のシート「{sheet}」を読みました / read worksheet {sheet}")
-    if notes.renamed:
-        pairs = ", ".join(f"{header}→{key}" for header, key in notes.renamed.items())
-        why = "（分類・カテゴリの値は、こちらのカテゴリに当たらないものをタグにしました）" \
-            if "category" in notes.renamed.values() else ""
-        click.echo(f"見出しの読み替え: {pairs}{why} / headers read as: {pairs}")
-    if notes.skipped:
-        click.echo(f"読み込まない列: {', '.join(notes.skipped)} / columns not read: {', '.join(notes.skipped)}")
-    if notes.ignored:
-        click.echo(f"指定により読み込まない列: {', '.join(notes.ignored)} / columns ignored as asked: "
-                   f"{', '.join(notes.ignored)}")
-    found = {header_key(h) for h in notes.ignored}
-    absent = [c for c in ignore_columns if header_key(c) not in found]
-    if absent:   # a typo in --ignore-column changes nothing, but staff should know
-        click.echo(f"注意: --ignore-column の列がファイルにありません: {', '.join(absent)} / no such column: "
-                   f"{', '.join(absent)}")
-    if notes.ids:
-        pairs = [f"{written} → {stored}" for written, stored in notes.ids.items()]
-        shown = ", ".join(pairs[:10]) + (" …" if len(pairs) > 10 else "")
-        click.echo(f"IDを小文字にそろえました: {shown}（{len(pairs)}件。`faqctl show` は元のIDでも引けます） / "
-                   f"ids normalised: {len(pairs)}")
-    converted = notes.html_entries
-    if converted:
-        shown = ", ".join(converted[:10]) + (" …" if len(converted) > 10 else "")
-        click.echo(f"HTMLから文章に変換: {len(converted)}件（{shown}）。`faqctl show ID` で表示を確認してください"
-                   f" / entries converted from HTML: {len(converted)}")
+    for line in import_note_lines(read, ignore_columns):
+        click.echo(line)
 
 
 @cli.command("export")

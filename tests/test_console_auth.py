@@ -39,6 +39,7 @@ CONSOLE_ROUTES = [
     ("/console/faq/drafts/<int:draft_id>/approve", "POST"), ("/console/faq/drafts/<int:draft_id>/reject", "POST"),
     ("/console/unanswered/answer", "GET"), ("/console/unanswered/answer", "POST"), ("/console/proposals", "GET"),
     ("/console/proposals/<int:proposal_id>/accept", "POST"), ("/console/proposals/<int:proposal_id>/reject", "POST"),
+    ("/console/faq/import", "GET"), ("/console/faq/import", "POST"),
 ]
 
 

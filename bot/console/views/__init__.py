@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
+from bot.console.faq_import import REQUEST_BYTES
 from bot.console.security import (
     CSRF_FIELD,
     SECURITY_HEADERS,
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # Reachable without a session: the login form and the stylesheet/script.
 PUBLIC_ENDPOINTS = {"console.auth.login", "console.static"}
+# Request body limits above the app's MAX_CONTENT_LENGTH, for administrators only.
+UPLOAD_LIMITS = {"console.faq_import.upload": REQUEST_BYTES}
 
 ERROR_MESSAGES = {
     400: "リクエストが正しくありません。ページを読み込み直してから、もう一度操作してください。",
@@ -44,6 +47,7 @@ def console_blueprint() -> Blueprint:
         dashboard,
         disaster,
         faq,
+        faq_import,
         proposals,
         shelters,
         tickets,
@@ -65,6 +69,9 @@ def console_blueprint() -> Blueprint:
         if g.staff is None:
             target = request.full_path if request.method == "GET" else None
             return redirect(url_for("console.auth.login", next=target.rstrip("?") if target else None))
+        limit = UPLOAD_LIMITS.get(request.endpoint)
+        if limit and g.staff.is_admin:   # an administrator's upload: read up to the file limit, not the webhook's
+            request.max_content_length = limit
         if request.method == "POST" and not csrf_ok():
             log.warning("console POST refused: missing or wrong CSRF token (%s)", request.endpoint)
             return _error_page(400, "フォームの有効期限が切れたか、正しくない送信です。"
@@ -98,7 +105,7 @@ def console_blueprint() -> Blueprint:
     def home():
         return redirect(url_for("console.tickets.queue"))
 
-    for module in (auth, tickets, faq, unanswered, proposals, dashboard, disaster, shelters, admin):
+    for module in (auth, tickets, faq, faq_import, unanswered, proposals, dashboard, disaster, shelters, admin):
         bp.register_blueprint(module.bp)
     return bp
 
