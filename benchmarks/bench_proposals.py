@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """言い換え候補 simulation: residents' own wordings as alt questions, measured on held-out queries.
 
-python benchmarks/bench_proposals.py [--set municipal|seed] [--staff] [--cache PATH] [--json]
+python benchmarks/bench_proposals.py [--set municipal|log|everyday|seed] [--staff] [--cache PATH] [--json]
 
-municipal (benchmarks/data/municipal/, 620 entries without alt questions): the tune-half queries are replayed
+municipal, log, everyday (benchmarks/data/municipal/, 620 entries without alt questions; the LINE-message, the
+search-log-style or the everyday-words query set, each with its own split): the tune-half queries are replayed
 as residents. When the bot answers 「もしかして」 (decision ``suggest``) and one of the choices it shows is judged
 2 for the query, the resident picks the first such choice and taps 「解決した」: the question, read as the bot
 reads it (NFKC, masked), is proposed through the console's ``ProposalStore`` (the same filters: personal data,
@@ -140,11 +141,15 @@ def replay(rig: Rig, queries: list[dict], qrels: dict, staff: bool) -> dict:
     return counts
 
 
-def municipal(embedder, cache_path: Path, staff: bool) -> dict:
+QUERY_SETS = {"municipal": "", "log": "_log", "everyday": "_everyday"}   # file suffix of each query set
+
+
+def municipal(embedder, cache_path: Path, staff: bool, query_set: str = "municipal") -> dict:
+    suffix = QUERY_SETS[query_set]
     entries = read_many(sorted(glob.glob(str(MUNICIPAL / "faq_*.jsonl"))))
-    queries = load_queries(MUNICIPAL / "queries.jsonl")
-    qrels = load_qrels(MUNICIPAL / "qrels.json")
-    split = json.loads((MUNICIPAL / "split.json").read_text(encoding="utf-8"))
+    queries = load_queries(MUNICIPAL / f"queries{suffix}.jsonl")
+    qrels = load_qrels(MUNICIPAL / f"qrels{suffix}.json")
+    split = json.loads((MUNICIPAL / f"split{suffix}.json").read_text(encoding="utf-8"))
     tune = [q for q in queries if q["id"] in set(split["tune"])]
     report = [q for q in queries if q["id"] in set(split["report"])]
     report_qrels = {k: v for k, v in qrels.items() if k in set(split["report"])}
@@ -162,7 +167,7 @@ def municipal(embedder, cache_path: Path, staff: bool) -> dict:
     shared = [q["id"] for q in report
               if any(g >= 2 and fid in improved for fid, g in report_qrels.get(q["id"], {}).items())]
     keys = ("hit@1", "ndcg@10", "answer_rate", "answer_precision")
-    return {"set": "municipal", "staff": staff, "entries": len(entries), "tune_queries": len(tune),
+    return {"set": query_set, "staff": staff, "entries": len(entries), "tune_queries": len(tune),
             "report_queries": len(report), "replay": counts, "accepted": accepted,
             "entries_with_new_alts": len(improved), "report_queries_on_those_entries": len(shared),
             "before": {k: before[k] for k in keys} | {"wrong_answers": _wrong(before)},
@@ -199,14 +204,15 @@ def seed(embedder, cache_path: Path) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", choices=("municipal", "seed"), default="municipal")
+    ap.add_argument("--set", choices=(*QUERY_SETS, "seed"), default="municipal")
     ap.add_argument("--staff", action="store_true", help="also staff answering unanswered tune queries")
     ap.add_argument("--cache", type=Path, default=ROOT / "var" / "proposals-cache.sqlite3")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     embedder = BundledE5Embedder()
-    result = municipal(embedder, args.cache, args.staff) if args.set == "municipal" else seed(embedder, args.cache)
+    result = (seed(embedder, args.cache) if args.set == "seed"
+              else municipal(embedder, args.cache, args.staff, args.set))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
