@@ -125,24 +125,33 @@ def _table_record(row: dict, left_out: set, cell=lambda v: v) -> dict:
 
 def parse_csv(text: str, source: str, ignore=(), notes: ImportNotes | None = None):
     """Rows of a CSV file; its header row checked once: unknown, duplicate or missing columns abort.
-    Metadata columns (faq/headers.py) and `ignore`d ones are left out of the rows, and noted."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    Metadata columns (faq/headers.py) and `ignore`d ones are left out of the rows, and noted. A value under
+    an empty header aborts (it would be lost); columns empty in the header and every row (Excel's trailing
+    commas) are allowed."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = reader.fieldnames or []
+        header = next(reader, [])
     except csv.Error as exc:
         raise ValidationError([Problem(source, "1行目", None, f"CSVの見出し行が読めません（{exc}）",
                                        f"bad CSV header: {exc}")]) from None
-    header = [h.strip() if h else h for h in header]
-    reader.fieldnames = header
+    header = [h.strip() for h in header]
     _, left_out = _plan_columns(header, source, "1行目", ignore, notes)
     rows = []
     try:
-        for index, row in enumerate(reader, start=2):
-            if None in row:
+        # numbered as records, blank lines not counted (as csv.DictReader numbers them)
+        for index, cells in enumerate((c for c in reader if c), start=2):
+            if len(cells) > len(header):
                 raise ValidationError([Problem(source, f"{index}行目", None, "列の数が見出しより多いです",
                                                "more cells than header columns")])
-            if not any((v or "").strip() for v in row.values()):
+            stray = next((i for i, v in enumerate(cells) if v.strip() and not header[i]), None)
+            if stray is not None:
+                column = f"{stray + 1}列目（{column_letter(stray + 1)}列、見出しなし）"
+                raise ValidationError([Problem(source, f"{index}行目", column,
+                                               f"見出しのない列に値があります（{column}）。見出しを付けるか、値を消してください",
+                                               f"a value in a column without header (column {stray + 1})")])
+            if not any(v.strip() for v in cells):
                 continue
+            row = dict(zip(header, cells + [""] * (len(header) - len(cells))))
             rows.append((f"{index}行目", _table_record(row, left_out, csv_value)))
     except csv.Error as exc:
         raise ValidationError([Problem(source, f"{reader.line_num}行目", None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -225,6 +226,20 @@ def _translations(value, problem, clean=normalize) -> dict[str, Translation]:
     return out
 
 
+def _private_use(field: str, value: str, problem, item: int | None = None) -> None:
+    """Shift_JIS 外字 (cp932's user-defined area) decode to private-use characters, which LINE shows as
+    nothing or a box: refused, with where the first one is (position in the stored text)."""
+    position = next((i for i, c in enumerate(value) if unicodedata.category(c) == "Co"), None)
+    if position is None:
+        return
+    before = value[max(0, position - 10):position].replace("\n", " ")
+    which = f"{item}つ目の" if item is not None else ""
+    after = f"、「{before}」の次" if before else ""
+    problem(field, f"表示できない文字（外字）があります: {which}{position + 1}文字目{after}。通常の文字に置き換えてください",
+            f"a character LINE cannot display (private use U+{ord(value[position]):04X}, Shift_JIS gaiji) at "
+            f"{f'item {item}, ' if item is not None else ''}character {position + 1}: replace it")
+
+
 def _valid_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -319,6 +334,14 @@ def validate_record(record, source: str, location: str, problems: list[Problem],
         problem("tags", f"タグは{MAX_TAGS}件までです", f"at most {MAX_TAGS} tags")
     active = _as_bool(record.get("active"), "active", problem)
     translations = _translations(record.get("translations"), problem, clean)
+    texts = [("question", question), ("answer", answer), ("url", url or ""), ("department", department or "")]
+    texts += [(f"translations.{lang}.{key}", getattr(t, key)) for lang, t in translations.items()
+              for key in ("question", "answer")]
+    for name, value in texts:
+        _private_use(name, value, problem)
+    for name, values in (("alt_questions", alt_questions), ("tags", tags)):
+        for number, value in enumerate(values, start=1):
+            _private_use(name, value, problem, number if len(values) > 1 else None)
 
     if len(problems) > before or unknown_keys:
         return None

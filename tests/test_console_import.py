@@ -259,6 +259,10 @@ BAD = {
     "missing sheet": (workbook(), "faq.xlsx", {"sheet": "令和8年度"}, "シート「令和8年度」がありません"),
     "sheet for a CSV": (SECOND.encode(), "x.csv", {"sheet": "追加分"}, "シート名は Excel（.xlsx）のファイルにだけ"),
     "neither UTF-8 nor Shift_JIS": (HEADER.encode() + b"Q-5,x,\xff\xfe\xfd,y,z,w\n", "x.csv", {}, "Shift_JIS としても読めない"),
+    "a value under no header": ((HEADER.replace("担当課", "") + GOMI).encode(), "x.csv", {},
+                                "見出しのない列に値があります（5列目（E列、見出しなし））"),
+    "Shift_JIS 外字": (HEADER.encode("cp932") + GOMI.encode("cp932").replace("電話".encode("cp932"), b"\xf0\x40"),
+                       "x.csv", {}, "表示できない文字（外字）があります: 1文字目"),
 }
 
 

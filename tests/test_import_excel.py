@@ -348,6 +348,82 @@ def test_the_notes_of_several_files_say_which_were_shift_jis(tmp_path):
     assert notes.shift_jis == ["a.csv"]
 
 
+# ------------------------------------------------------------------ CSV columns without a header
+def test_a_csv_value_under_an_empty_header_is_refused_naming_row_and_column(env, tmp_path, imported):
+    # the header cell of the department column was cleared: its values would be lost without a word
+    path = tmp_path / "city.csv"
+    path.write_bytes("質問,回答,,更新日\r\n窓口は,平日です。,,2026/11/01\r\n予約は,不要です。,市民課,2026/11/02\r\n"
+                     .encode("cp932"))
+    with pytest.raises(ValidationError) as err:
+        read_import([path])
+    [problem] = err.value.problems
+    assert (problem.source, problem.location, problem.field) == ("city.csv", "3行目", "3列目（C列、見出しなし）")
+    assert problem.ja.startswith("見出しのない列に値があります（3列目（C列、見出しなし））。見出しを付けるか")
+    assert problem.en == "a value in a column without header (column 3)"
+    stderr = refused(env, path)
+    assert "city.csv 3行目 [3列目（C列、見出しなし）]: 見出しのない列に値があります" in stderr
+    assert imported()
+
+
+def test_excels_trailing_empty_columns_and_rows_still_import(env, tmp_path):
+    # Excel writes a column once formatted as empty cells down the whole file, header included
+    path = tmp_path / "city.csv"
+    path.write_bytes("質問,回答,,\r\n窓口は,平日です。,,\r\n予約は,不要です。, ,\r\n,,,\r\n".encode("cp932"))
+    assert [e.question for e in read_import([path]).entries] == ["窓口は", "予約は"]
+    r = run_cli(env, "--no-index", "import", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "追加 2件" in r.stdout and len(listed(env)) == 2
+
+
+# ------------------------------------------------------------------ Shift_JIS 外字 (private use characters)
+GAIJI = b"\xf0\x40"   # the first cp932 user-defined character: U+E000, which LINE cannot show
+GAIJI_HEADER = "質問,回答,担当課,タグ,question_en,answer_en\r\n"
+
+
+@pytest.mark.no_database
+@pytest.mark.parametrize("row, field, where", [   # "~" marks where the city typed its 外字
+    ("~窓口は,平日です。,市民課,予約|窓口,Hours?,Weekdays.", "question", "1文字目"),
+    ("窓口は,平日です。~,市民課,予約|窓口,Hours?,Weekdays.", "answer", "6文字目、「平日です。」の次"),
+    ("窓口は,平日です。,市民~課,予約|窓口,Hours?,Weekdays.", "department", "3文字目、「市民」の次"),
+    ("窓口は,平日です。,市民課,予約|窓口~,Hours?,Weekdays.", "tags", "2つ目の3文字目、「窓口」の次"),
+    ("窓口は,平日です。,市民課,予約|窓口,Hours?,Weekdays.~", "translations.en.answer", "10文字目、「Weekdays.」の次"),
+])
+def test_a_gaiji_from_a_shift_jis_csv_is_refused_naming_row_field_and_position(tmp_path, row, field, where):
+    path = tmp_path / "city.csv"
+    path.write_bytes((GAIJI_HEADER + row + "\r\n").encode("cp932").replace(b"~", GAIJI))
+    with pytest.raises(ValidationError) as err:
+        read_import([path])
+    [problem] = err.value.problems
+    assert (problem.source, problem.location, problem.field) == ("city.csv", "2行目", field)
+    assert problem.ja.startswith(f"表示できない文字（外字）があります: {where}。")
+    assert "U+E000" in problem.en
+
+
+@pytest.mark.no_database
+@pytest.mark.parametrize("fmt, location, field", [
+    ("jsonl", "2行目", "alt_questions"), ("yaml", "11行目", "alt_questions"),
+    ("xlsx", "シート「FAQ」3行目", "alt_questions（E列）"),
+])
+def test_a_private_use_character_is_refused_in_every_format(tmp_path, fmt, location, field):
+    entries = [FaqEntry(id="ok", question="窓口は", answer="平日です。"),
+               FaqEntry(id="gaiji", question="予約は", answer="不要です。", alt_questions=["予約\ue757要る?"])]
+    path = tmp_path / f"faq.{fmt}"
+    write_entries(entries, path)
+    with pytest.raises(ValidationError) as err:
+        read_import([path])
+    [problem] = err.value.problems
+    assert (problem.location, problem.field) == (location, field)
+    assert problem.ja.startswith("表示できない文字（外字）があります: 3文字目、「予約」の次")
+
+
+def test_faqctl_refuses_a_shift_jis_csv_with_a_gaiji_and_changes_nothing(env, tmp_path, imported):
+    path = tmp_path / "市FAQ.csv"
+    path.write_bytes("質問,回答\r\n窓口は,平日です。\r\n髙島屋の前は,".encode("cp932") + GAIJI + "バス停です。\r\n".encode("cp932"))
+    stderr = refused(env, path)
+    assert "市FAQ.csv 3行目 [answer]: 表示できない文字（外字）があります: 1文字目。通常の文字に置き換えてください" in stderr
+    assert imported()
+
+
 # ------------------------------------------------------------------ damaged workbooks
 @pytest.fixture(scope="module")
 def workbook_bytes(tmp_path_factory):
