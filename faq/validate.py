@@ -392,3 +392,12 @@ def validate_records(rows, source: str, notes: ImportNotes | None = None, ignore
     if notes is not None:
         notes.add(local)
     return entries
+
+
+def check_entries(entries) -> list[Problem]:
+    """Stored entries against today's rules (a rule added later — 外字, the answer limit — may catch an entry
+    stored before it): every problem, located by the entry's ID."""
+    problems: list[Problem] = []
+    for entry in entries:
+        validate_record(entry.to_record(), "保存済み", entry.id, problems)
+    return problems

@@ -17,7 +17,7 @@ from faq.formats import FORMATS, ImportRead, read_import, write_entries
 from faq.import_notes import import_note_lines
 from faq.model import CATEGORIES, TRANSLATION_LANGUAGES, FaqEntry, normalize_id
 from faq.store import FaqStore, NotFound
-from faq.validate import ValidationError
+from faq.validate import ValidationError, check_entries
 from index.build import build_index, count_texts
 from index.config import (
     cache_from_env,
@@ -300,6 +300,19 @@ def stats(obj, as_json):
     click.echo(f"公開中 {s['active']}件 / 非公開 {s['inactive']}件 / 最終更新 {s['last_updated'] or '-'}")
     for cat, n in s["by_category"].items():
         click.echo(f"  {CATEGORIES[cat]}（{cat}）: {n}件")
+
+
+@cli.command()
+@click.pass_obj
+def check(obj):
+    """保存済みのFAQ（非公開も）を今の検証規則で確かめます（外字・回答の長さなど）。問題があれば一覧を表示し、
+    終了コード1で終わります / check stored entries against the current rules."""
+    entries = obj.store.list(include_inactive=True)
+    problems = check_entries(entries)
+    if problems:
+        raise CommandError(f"直すところがあります（{len(problems)}件） / entries to fix: {len(problems)}\n"
+                           + str(ValidationError(problems)))
+    click.echo(f"問題なし: {len(entries)}件 / all {len(entries)} entries pass")
 
 
 @cli.command()

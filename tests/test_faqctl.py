@@ -2,10 +2,10 @@
 import json
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, seed_database
 
 COMMANDS = ["import", "export", "add", "edit", "remove", "restore", "history", "undo", "list", "show", "stats",
-            "search", "build-index"]
+            "search", "build-index", "check"]
 
 GOOD = {"id": "cash-1", "question": "PayPayで税金を払えますか", "answer": "請求書払いで納付できます。",
         "category": "cashless-payment", "alt_questions": ["スマホで税金"], "url": None, "department": "税務課",
@@ -92,3 +92,21 @@ def test_add_remove_restore_and_errors(env):
 def test_search_without_index_is_a_clear_error(env):
     r = run_cli(env, "search", "住民票")
     assert r.returncode == 1 and "build-index" in r.stderr
+
+
+def test_check_finds_a_stored_entry_that_todays_rules_refuse(env, tmp_path):
+    """An entry stored before a rule existed (here a 外字, U+E000, which LINE cannot show) is listed with its
+    ID and field, and the command fails; a clean database passes."""
+    from faq.model import FaqEntry
+    fields = {k: v for k, v in GOOD.items() if k != "active"}
+    clean = FaqEntry(**fields)
+    gaiji = FaqEntry(**{**fields, "id": "cash-2", "answer": "窓口は\ue000平日です。"})
+    seed_database(tmp_path / "faq.sqlite3", [clean])
+    r = run_cli(env, "check")
+    assert r.returncode == 0, r.stderr
+    assert "問題なし: 1件" in r.stdout
+    seed_database(tmp_path / "faq.sqlite3", [gaiji])
+    r = run_cli(env, "check")
+    assert r.returncode == 1
+    assert "cash-2" in r.stderr and "answer" in r.stderr and "外字" in r.stderr
+    assert "cash-1" not in r.stderr
