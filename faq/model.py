@@ -21,6 +21,11 @@ def normalize_id(value: str) -> str:
 
 
 # Category id -> Japanese label shown to residents and staff.
+# an entry's fields as staff know them (console forms and the problems an import reports)
+FIELD_LABELS: dict[str, str] = {"id": "ID", "category": "カテゴリ", "question": "質問", "alt_questions": "言い換え",
+                                "answer": "回答", "url": "URL", "department": "担当課", "tags": "タグ",
+                                "active": "公開状態", "translations": "翻訳"}
+
 CATEGORIES: dict[str, str] = {
     "online-procedures": "オンライン手続き",
     "cashless-payment": "キャッシュレス決済",

@@ -15,6 +15,7 @@ from typing import IO
 
 from faq.formats import MAX_FILE_BYTES, ImportRead, detect_format, read_import
 from faq.import_notes import NoteWording
+from faq.model import FIELD_LABELS
 from faq.text import normalize
 from faq.validate import Problem, ValidationError, unknown_headers_message
 
@@ -28,9 +29,6 @@ ACCEPTED = ".jsonl,.csv,.yaml,.yml,.xlsx"
 FORM_WORDING = NoteWording(ignore_option="「読まない列」",
                            id_lookup="FAQの画面は元のIDでも開けます",
                            check_html="FAQの画面で表示を確認してください")
-# the record's keys as staff know them (a problem names the key; the file may head it otherwise)
-FIELD_LABELS = {"id": "ID", "category": "カテゴリ", "question": "質問", "alt_questions": "言い換え", "answer": "回答",
-                "url": "URL", "department": "担当課", "tags": "タグ", "active": "公開状態", "translations": "翻訳"}
 _SEPARATORS = re.compile(r"[,，、\r\n]+")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 

@@ -20,7 +20,7 @@ from bot.console.views.common import (
     searcher,
     services,
 )
-from faq.model import CATEGORIES, ID_PATTERN, TRANSLATION_LANGUAGES, normalize_id
+from faq.model import CATEGORIES, FIELD_LABELS, ID_PATTERN, TRANSLATION_LANGUAGES, normalize_id
 from faq.store import FaqStore, NotFound
 from faq.text import normalize_query
 from faq.validate import Problem, ValidationError, validate_record
@@ -34,8 +34,6 @@ KEY_PATTERN = re.compile(r"^[0-9a-f]{24}$")
 MAX_KEYS = 500
 PREFILL_ALTS = 5
 FIELDS = ("id", "category", "question", "alt_questions", "answer", "url", "department", "tags")
-FIELD_LABELS = {"id": "ID", "category": "カテゴリ", "question": "質問", "alt_questions": "言い換え",
-                "answer": "回答", "url": "URL", "department": "担当課", "tags": "タグ"}
 
 
 def _store() -> FaqStore:
