@@ -1,10 +1,8 @@
 """Building an index from FAQ entries, re-embedding only text that changed."""
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +25,7 @@ from .snapshot import (
     KIND_QUESTION,
     IndexError_,
     Snapshot,
+    build_lock,
     load_snapshot,
     save_snapshot,
 )
@@ -35,7 +34,6 @@ from .vectors import VectorIndex
 if TYPE_CHECKING:
     from .share import BuildShare
 
-LOCK_FILE = ".build.lock"
 
 
 @dataclass(frozen=True)
@@ -169,19 +167,6 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
         manifest["text_digest"] = text_digest(q_texts, p_texts)
         manifest["index_kind"] = snap.vectors.kind
     return snap, embedded
-
-
-@contextmanager
-def build_lock(index_dir: Path):
-    """One build at a time per index directory, across processes (faqctl, console workers)."""
-    index_dir = Path(index_dir)
-    private_dir(index_dir)
-    with open(index_dir / LOCK_FILE, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def build_index(entries: list[FaqEntry] | Callable[[], list[FaqEntry]], index_dir: Path,

@@ -32,6 +32,7 @@ from faq.private import private_dir
 from .snapshot import (
     MANIFEST,
     IndexError_,
+    build_lock,
     current_build,
     point_to,
     prune_builds,
@@ -286,10 +287,7 @@ class BuildShare:
                 before.rename(before.with_name(f"{before.name}.{os.getpid()}-{secrets.token_hex(3)}.damaged.partial"))
                 log.warning("index build %s on this host does not match its manifest: fetching it again", before.name)
             self.download(newest, index_dir)
-            from .build import (
-                build_lock,  # a local build publishes then flips under this lock
-            )
-            with build_lock(index_dir):
+            with build_lock(index_dir):  # a local build publishes then flips under this lock
                 now = current_build(index_dir)
                 if (now and now.name) != (before and before.name):
                     return None  # a local build was published meanwhile: the next check decides

@@ -4,12 +4,14 @@ Builds are written to their own directory and published by replacing the
 `CURRENT` pointer file, so a reader sees either the old build or the new one."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -26,6 +28,7 @@ FORMAT_VERSION = 2  # 2: BM25 per field (question, answer), answer passages
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 KEEP_BUILDS = 3
+LOCK_FILE = ".build.lock"   # one build at a time per index directory
 
 # What each vector stands for; a FAQ is scored from its best-matching vectors.
 # QUESTION/ALT are matched query-to-query; PASSAGE (question + start of the answer) and
@@ -236,3 +239,16 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file means a corrupt index
         raise IndexError_(f"インデックスを読み込めません（壊れている可能性があります）: {exc} / cannot read index") from exc
+
+
+@contextmanager
+def build_lock(index_dir: Path):
+    """One build at a time per index directory, across processes (faqctl, console workers)."""
+    index_dir = Path(index_dir)
+    private_dir(index_dir)
+    with open(index_dir / LOCK_FILE, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -266,7 +266,7 @@ def test_build_index_cli_then_search(env, tmp_path):
 
 
 def test_builds_are_serialized_and_read_the_faq_under_the_lock(tmp_path, embedder):
-    from index.build import build_lock
+    from index.snapshot import build_lock
     read = threading.Event()
 
     def entries():

@@ -52,7 +52,7 @@ def test_existing_directories_keep_their_mode(tmp_path):
 
 
 def test_an_index_build_directory_is_private(tmp_path):
-    from index.build import build_lock
+    from index.snapshot import build_lock
     old = os.umask(0o022)
     try:
         with build_lock(tmp_path / "index"):
