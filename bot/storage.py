@@ -11,7 +11,7 @@ about it, and other code goes through that module's methods, never its own SQL:
 - ``bot_tickets``, ``bot_ticket_messages``: :mod:`bot.desk.tickets` (``TicketStore``)
 - ``bot_broadcasts``: :mod:`bot.records.broadcasts`
 - ``console_*``: their store in :mod:`bot.console` (staff, sessions, throttle, access_log, unanswered, drafts,
-  proposals)
+  proposals, uploads)
 
 Three exceptions, each a deletion or read-only: :mod:`bot.records.retention` deletes old rows of every
 conversation table in one transaction; :mod:`bot.console.staff` ends an account's ``console_sessions``

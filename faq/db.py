@@ -118,7 +118,8 @@ def migrate(db: Database, component: str, migrations: list[Migration]) -> int:
 
 class transaction:
     """One write transaction, rolled back on any error: SQLite ``BEGIN IMMEDIATE``; PostgreSQL
-    ``BEGIN`` + the writers' advisory lock (nested inside another: a savepoint). Either way writers
+    ``BEGIN`` + the writers' advisory lock. Nested inside another on the same connection: a savepoint
+    (both backends), so a store's own transaction can be part of a caller's. Either way writers
     are serialised, so a transaction that reads, decides and writes sees no other writer in between.
 
     Writes inside use plain SQL: sqlite-utils' own write helpers commit on
@@ -126,10 +127,14 @@ class transaction:
 
     def __init__(self, db: Database):
         self.db = db
+        self._savepoint: str | None = None
 
     def __enter__(self):
         if isinstance(self.db, PgDatabase):
             self.db.begin()
+        elif self.db.conn.in_transaction:   # autocommit connection: only an explicit BEGIN gets here
+            self._savepoint = f"faqbot_sp_{id(self):x}"
+            self.db.execute(f"SAVEPOINT {self._savepoint}")
         else:
             self.db.execute("BEGIN IMMEDIATE")
         return self.db
@@ -137,6 +142,10 @@ class transaction:
     def __exit__(self, exc_type, exc, tb):
         if isinstance(self.db, PgDatabase):
             self.db.end(commit=exc_type is None)
+        elif self._savepoint:
+            if exc_type:   # ROLLBACK TO keeps the savepoint open; RELEASE closes it
+                self.db.execute(f"ROLLBACK TO SAVEPOINT {self._savepoint}")
+            self.db.execute(f"RELEASE SAVEPOINT {self._savepoint}")
         else:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
         return False

@@ -1,7 +1,8 @@
 """「FAQの取り込み」 on the staff console: an administrator uploads a city's file (CSV, Shift_JIS CSV, .xlsx),
-checks it — nothing is written — and imports it into a real SQLite file through the Flask test client; every
-refused upload leaves the FAQ as it was and says why on the page. One test drives the real page in headless
-Chromium over real HTTP."""
+checks it — the FAQ is not changed; the checked file is kept in the database under a token — and imports the
+kept file with only the token, into a real database through the Flask test client; every refused upload or
+token leaves the FAQ as it was and says why on the page. One test drives the real page in headless Chromium
+over real HTTP."""
 from __future__ import annotations
 
 import io
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from console_testkit import PASSWORD, Console, add_staff, make_app, services
+from console_testkit import PASSWORD, Console, add_staff, clock_of, make_app, services
 from line_testkit import rows
 
 from bot.console import faq_import
@@ -49,6 +50,7 @@ def app(tmp_path, embedder, shared_cache):
                                              app.config["FAQBOT_INDEX_DIR"], lambda: embedder,
                                              lambda: EmbeddingCache(shared_cache))
     add_staff(app, "yamada", admin=True)
+    add_staff(app, "suzuki", admin=True)
     add_staff(app, "sato")
     return app
 
@@ -85,6 +87,35 @@ def upload(console: Console, data: bytes | None, name: str = "市HP_FAQ.csv", ac
 
 def page(response) -> str:
     return response.get_data(as_text=True)
+
+
+def token_of(response) -> str:
+    """The token of the file a successful 「確認する」 kept, from the preview's 「取り込む」 form."""
+    html = page(response)
+    assert response.status_code == 200, html
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def import_kept(console: Console, token: str, **fields):
+    """「取り込む」 as the preview's form posts it: the token and the settings, no file."""
+    return console.post("/console/faq/import", {"action": "import", "token": token, **fields})
+
+
+def check_and_import(console: Console, data: bytes, name: str = "市HP_FAQ.csv", **fields):
+    return import_kept(console, token_of(upload(console, data, name, **fields)), **fields)
+
+
+def kept(app) -> list[dict]:
+    """The checked files the database holds (bytes present or not), oldest first."""
+    return rows(app.config["FAQBOT_DB"], "SELECT username, filename, size, data IS NOT NULL AS has_data, "
+                                         "imported_at FROM console_faq_uploads ORDER BY id")
+
+
+def refused(response, status: int, message: str) -> str:
+    html = page(response)
+    assert response.status_code == status, html
+    assert message in html and "何も変更していません" in html and 'id="import-form"' in html
+    return html
 
 
 def section(html: str, element_id: str) -> str:
@@ -138,15 +169,21 @@ def test_checking_shows_what_would_change_and_writes_nothing(app, temp_dir):
     assert "見出しの読み替え" in html and "読み込まない列: 更新日" in html
     notes = section(html, "import-notes")
     assert "IDを小文字にそろえました" in notes and "FAQの画面は元のIDでも開けます" in notes and "faqctl" not in notes
-    assert 'name="checked" value="' in html and "同じファイルをもう一度選んで" in html
+    # 「取り込む」 carries the token and the settings, no file: the checked file is kept in the database
+    run_form = re.search(r'<form [^>]*id="import-run-form".*?</form>', html, re.S).group(0)
+    assert 'name="token" value="' in run_form and 'type="file"' not in run_form
+    assert 'name="replace_all" value="1"' in run_form and "同じファイルをもう一度選んで" not in html
+    assert "ファイルを選び直す必要はありません" in run_form and "2026-11-24 15:30 まで（30分）" in run_form
+    assert kept(app) == [{"username": "yamada", "filename": "市HP_FAQ.csv", "size": len(SECOND.encode()) + 600_000,
+                          "has_data": 1, "imported_at": None}]
     assert services(app).rebuilder.status().state == "idle" and imports_logged(app) == []
-    assert list(temp_dir.iterdir()) == []   # the upload was read and removed, never kept
+    assert list(temp_dir.iterdir()) == []   # the temporary copy the reader needed is removed
 
 
-def test_importing_adds_and_updates_and_the_history_names_the_staff_member(app):
+def test_importing_the_kept_file_adds_and_updates_and_the_history_names_the_staff_member(app):
     yamada = logged_in(app)
-    checked = re.search(r'name="checked" value="([0-9a-f]+)"', page(upload(yamada, SECOND.encode()))).group(1)
-    response = upload(yamada, SECOND.encode(), action="import", checked=checked)
+    token = token_of(upload(yamada, SECOND.encode()))
+    response = import_kept(yamada, token)
     assert response.status_code == 302 and response.headers["Location"].endswith("/console/faq/import")
     flash = page(yamada.get("/console/faq/import"))
     assert "追加 1件、更新 1件、変更なし 1件、非公開化 0件" in flash and "検索インデックスを更新しています" in flash
@@ -156,12 +193,14 @@ def test_importing_adds_and_updates_and_the_history_names_the_staff_member(app):
     assert updated.answer == "市民課の窓口かコンビニで取れます。" and history[-1].actor == ACTOR
     assert entry(app, "q-009")[0].active  # without 「非公開にする」 an entry missing from the file stays
     assert imports_logged(app) == [("yamada", "file:市HP_FAQ.csv")]
+    [used] = kept(app)   # the bytes are gone; the row only says the token was used, until it expires
+    assert not used["has_data"] and used["imported_at"]
     assert services(app).rebuilder.wait(timeout=300).state == "done"
 
 
 def test_replace_deactivates_the_entries_missing_from_the_file(app):
     yamada = logged_in(app)
-    assert upload(yamada, SECOND.encode(), action="import", replace_all="1").status_code == 302
+    assert check_and_import(yamada, SECOND.encode(), replace_all="1").status_code == 302
     assert "非公開化 1件" in page(yamada.get("/console/faq/import"))
     old, history = entry(app, "q-009")
     assert not old.active and history[-1].action == "import-remove" and history[-1].actor == ACTOR
@@ -171,20 +210,109 @@ def test_replace_deactivates_the_entries_missing_from_the_file(app):
 def test_importing_the_same_file_again_changes_nothing(app):
     yamada = logged_in(app)
     before = snapshot(app)
-    assert upload(yamada, FIRST.encode(), action="import").status_code == 302
+    assert check_and_import(yamada, FIRST.encode()).status_code == 302
     assert "変更なし 3件" in page(yamada.get("/console/faq/import"))
     assert snapshot(app) == before and services(app).rebuilder.status().state == "idle"
 
 
-def test_a_file_other_than_the_one_checked_is_not_imported(app):
+def test_settings_other_than_the_ones_checked_are_refused_and_the_check_stays_usable(app):
     yamada = logged_in(app)
     before = snapshot(app)
-    checked = re.search(r'name="checked" value="([0-9a-f]+)"', page(upload(yamada, SECOND.encode()))).group(1)
-    other = upload(yamada, (SECOND + OLD).encode(), action="import", checked=checked)
-    assert other.status_code == 409 and "確認したファイルか設定と違います" in page(other)
-    settings = upload(yamada, SECOND.encode(), action="import", checked=checked, replace_all="1")
-    assert settings.status_code == 409
-    assert snapshot(app) == before
+    token = token_of(upload(yamada, workbook(), "市FAQ.xlsx", sheet="追加分"))
+    checked, jumin = kept(app), entry(app, "q-002")[0]
+    for tampered in ({"sheet": "追加分", "replace_all": "1"}, {"sheet": "追加分", "ignore_columns": "備考"},
+                     {"sheet": "FAQ一覧"}):
+        refused(import_kept(yamada, token, **tampered), 409, "確認したファイルか設定と違います")
+        assert snapshot(app) == before and kept(app) == checked and imports_logged(app) == []
+    # a file sent along with the token is not what gets imported: the kept one is
+    response = yamada.post("/console/faq/import", {"action": "import", "token": token, "sheet": "追加分",
+                                                   "file": (io.BytesIO(SECOND.encode()), "other.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert entry(app, "q-010")[0].answer == "正面玄関の横です。" and entry(app, "q-002")[0] == jumin
+    services(app).rebuilder.wait(timeout=300)
+
+
+# ------------------------------------------------------------------ the kept file's token
+def test_a_used_token_cannot_import_twice(app):
+    yamada = logged_in(app)
+    token = token_of(upload(yamada, SECOND.encode(), replace_all="1"))
+    assert import_kept(yamada, token, replace_all="1").status_code == 302
+    after = snapshot(app), kept(app)
+    html = refused(import_kept(yamada, token, replace_all="1"), 410, "このファイルはすでに取り込みました（2026-11-24 15:00）")
+    assert "ファイルを選んで「確認する」を押してください" in html
+    assert (snapshot(app), kept(app)) == after and len(imports_logged(app)) == 1
+    services(app).rebuilder.wait(timeout=300)
+
+
+def test_another_administrators_token_is_refused(app):
+    token = token_of(upload(logged_in(app), SECOND.encode()))
+    before = snapshot(app), kept(app)
+    refused(import_kept(logged_in(app, "suzuki"), token), 404, "取り込めるのは確認した本人だけです")
+    assert import_kept(logged_in(app, "sato"), token).status_code == 403   # not an administrator at all
+    assert (snapshot(app), kept(app)) == before and imports_logged(app) == []
+
+
+def test_a_check_expires_after_30_minutes_and_goes_when_the_next_file_is_checked(app):
+    yamada = logged_in(app)
+    suzuki = logged_in(app, "suzuki")
+    token = token_of(upload(yamada, SECOND.encode()))
+    token_of(upload(suzuki, FIRST.encode()))
+    before = snapshot(app), kept(app)
+    clock_of(app).advance(minutes=31)
+    refused(import_kept(yamada, token), 410,
+            "確認から30分を過ぎました。もう一度ファイルを選んで「確認する」を押してください")
+    assert (snapshot(app), kept(app)) == before and imports_logged(app) == []
+    fresh = token_of(upload(yamada, SECOND.encode()))   # every expired row goes, the other administrator's too
+    assert [(r["username"], r["has_data"]) for r in kept(app)] == [("yamada", 1)]
+    refused(import_kept(yamada, token), 400, "確認したファイルが見つかりません")
+    assert import_kept(yamada, fresh).status_code == 302
+    services(app).rebuilder.wait(timeout=300)
+
+
+@pytest.mark.parametrize("token", ["", "x", "../../etc/passwd", "a" * 43, "トークン" * 11, "a" * 43 + "'--"])
+def test_an_unknown_or_malformed_token_is_a_clear_400(app, token):
+    yamada = logged_in(app)
+    token_of(upload(yamada, SECOND.encode()))
+    before = snapshot(app), kept(app)
+    refused(import_kept(yamada, token), 400, "確認したファイルが見つかりません")
+    response = yamada.post("/console/faq/import", {"action": "import"})   # no token field at all
+    refused(response, 400, "確認したファイルが見つかりません")
+    assert (snapshot(app), kept(app)) == before and imports_logged(app) == []
+
+
+def test_each_administrator_keeps_only_the_newest_three_checked_files(app):
+    yamada = logged_in(app)
+    suzuki_token = token_of(upload(logged_in(app, "suzuki"), FIRST.encode()))
+    tokens = [token_of(upload(yamada, SECOND.encode(), f"{n}.csv")) for n in range(1, 5)]
+    assert [(r["username"], r["filename"]) for r in kept(app)] == [
+        ("suzuki", "市HP_FAQ.csv"), ("yamada", "2.csv"), ("yamada", "3.csv"), ("yamada", "4.csv")]
+    refused(import_kept(yamada, tokens[0]), 400, "確認したファイルが見つかりません")
+    assert import_kept(yamada, tokens[1]).status_code == 302
+    assert import_kept(logged_in(app, "suzuki"), suzuki_token).status_code == 302
+    services(app).rebuilder.wait(timeout=300)
+
+
+def test_a_failed_import_leaves_the_token_unused(app, tmp_path):
+    """The token is used up in the import's own transaction: when the import fails, neither happened."""
+    yamada = logged_in(app)
+    token = token_of(upload(yamada, SECOND.encode()))
+    before = snapshot(app), kept(app)
+    store = services(app).uploads
+    second = tmp_path / "second.csv"
+    second.write_text(SECOND, encoding="utf-8")
+
+    def failing(db):
+        from faq.store import FaqStore
+        FaqStore(db, clock_of(app)).import_entries(read_import([second]).entries, ACTOR)
+        raise RuntimeError("the disk is full")
+
+    with pytest.raises(RuntimeError):
+        store.import_once(token, "yamada", failing)
+    assert (snapshot(app), kept(app)) == before
+    assert store.load(token, "yamada").data == SECOND.encode()
+    assert import_kept(yamada, token).status_code == 302
+    services(app).rebuilder.wait(timeout=300)
 
 
 # ------------------------------------------------------------------ city files as they come
@@ -193,7 +321,7 @@ def test_a_shift_jis_csv_from_japanese_excel(app):
     data = SECOND.encode("cp932")
     html = page(upload(yamada, data, "FAQ一覧.csv"))
     assert "FAQ一覧.csv は Shift_JIS として読みました" in html and re.search(r'id="count-added">1件', html)
-    assert upload(yamada, data, "FAQ一覧.csv", action="import").status_code == 302
+    assert check_and_import(yamada, data, "FAQ一覧.csv").status_code == 302
     assert entry(app, "q-003")[0].question == "図書館は何時までですか"
     services(app).rebuilder.wait(timeout=300)
 
@@ -218,7 +346,7 @@ def test_an_excel_workbook_and_its_chosen_sheet(app):
     assert "市FAQ.xlsx のシート「追加分」を読みました" in html and "読み込まない列: 閲覧数" in html
     assert re.search(r'id="ids-added">q-010<', html)
     assert 'value="追加分"' in html  # the settings stay on the form for the import
-    assert upload(yamada, data, "市FAQ.xlsx", action="import", sheet="追加分").status_code == 302
+    assert check_and_import(yamada, data, "市FAQ.xlsx", sheet="追加分").status_code == 302
     assert entry(app, "q-010")[0].answer == "正面玄関の横です。"
     services(app).rebuilder.wait(timeout=300)
 
@@ -280,12 +408,8 @@ def test_bad_input_says_why_and_changes_nothing(app, case, temp_dir):
     data, name, fields, message = BAD[case]
     yamada = logged_in(app)
     before = snapshot(app)
-    for action in ("check", "import"):
-        response = upload(yamada, data, name, action=action, **fields)
-        html = page(response)
-        assert response.status_code == 400, html
-        assert message in html and "何も変更していません" in html and 'id="import-form"' in html
-    assert snapshot(app) == before and imports_logged(app) == []
+    refused(upload(yamada, data, name, **fields), 400, message)
+    assert snapshot(app) == before and imports_logged(app) == [] and kept(app) == []   # a refused file is not kept
     assert services(app).rebuilder.status().state == "idle"
     assert list(temp_dir.iterdir()) == []
 
@@ -294,9 +418,9 @@ def test_every_invalid_row_is_listed_with_its_row_and_column(app):
     bad = HEADER + GOMI + "Q-004,施設,体育館の予約は,,スポーツ課,2026-11-20\n" + JUMIN_NEW + "Q-005,施設,,回答だけです。,x,2026-11-20\n"
     yamada = logged_in(app)
     before = snapshot(app)
-    response = upload(yamada, bad.encode(), action="import")
+    response = upload(yamada, bad.encode())
     html = page(response)
-    assert response.status_code == 400 and snapshot(app) == before
+    assert response.status_code == 400 and snapshot(app) == before and kept(app) == []
     problems = re.findall(r'<tr class="problem"><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>', html)
     assert ("市HP_FAQ.csv", "3行目", "回答（answer）") in problems
     assert ("市HP_FAQ.csv", "5行目", "質問（question）") in problems
@@ -306,14 +430,14 @@ def test_a_file_above_the_size_limit_is_refused(app, monkeypatch):
     yamada = logged_in(app)
     before = snapshot(app)
     monkeypatch.setattr(faq_import, "MAX_UPLOAD_BYTES", 200)
-    response = upload(yamada, SECOND.encode() + b"Q-6,a,b,c,d,e\n" * 20, action="import")
+    response = upload(yamada, SECOND.encode() + b"Q-6,a,b,c,d,e\n" * 20)
     assert response.status_code == 400 and "ファイルが大きすぎます" in page(response)
     # beyond the request limit: the body is not read, the form says why
     monkeypatch.setitem(console_views.UPLOAD_LIMITS, "console.faq_import.upload", 100)
-    response = upload(yamada, SECOND.encode(), action="import")
+    response = upload(yamada, SECOND.encode())
     assert response.status_code == 413 and "ファイルが大きすぎます" in page(response)
     assert 'id="import-form"' in page(response)
-    assert snapshot(app) == before
+    assert snapshot(app) == before and kept(app) == []
 
 
 def test_the_upload_name_keeps_only_the_file_name():
@@ -361,7 +485,11 @@ def test_an_administrator_checks_and_imports_a_csv_in_the_browser(app, tmp_path)
         browser.set_window_size(1280, 1800)   # the whole page: the result, the notes and the form
         browser.save_screenshot(str(SCREENSHOTS / "console-import-preview.png"))
 
-        browser.find_element(By.ID, "f-file").send_keys(str(csv_file))
+        # 「取り込む」 imports the file checked: no file to choose a second time
+        run_form = browser.find_element(By.ID, "import-run-form")
+        assert run_form.find_elements(By.CSS_SELECTOR, "input[type=file]") == []
+        assert "ファイルを選び直す必要はありません" in run_form.text
+        assert "非公開にする" in browser.find_element(By.ID, "import-settings").text
         browser.find_element(By.ID, "import-run").click()
         WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: "を取り込みました" in d.find_element(By.TAG_NAME, "main").text)

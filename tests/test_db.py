@@ -124,6 +124,34 @@ def test_any_error_rolls_the_transaction_back(db):
         db.execute("SELECT * FROM no_such_table")
 
 
+def test_a_nested_transaction_is_a_savepoint_of_the_outer_one(db):
+    """A store's own transaction inside a caller's (the console's import and its upload): the inner one
+    can fail alone, and the outer one's rollback takes the inner one's writes with it."""
+    def names():
+        return [r[0] for r in db.execute("SELECT name FROM items ORDER BY id").fetchall()]
+
+    with transaction(db):
+        db.execute("INSERT INTO items (name) VALUES ('outer')")
+        with pytest.raises(RuntimeError):
+            with transaction(db):
+                db.execute("INSERT INTO items (name) VALUES ('inner, failed')")
+                raise RuntimeError("stop")
+        with transaction(db):
+            db.execute("INSERT INTO items (name) VALUES ('inner')")
+    assert names() == ["outer", "inner"]
+    with pytest.raises(RuntimeError):
+        with transaction(db):
+            db.execute("INSERT INTO items (name) VALUES ('outer 2')")
+            with transaction(db):
+                db.execute("INSERT INTO items (name) VALUES ('inner 2')")
+            raise RuntimeError("stop")
+    assert names() == ["outer", "inner"]
+    with transaction(db):   # nothing left open: the next transaction is a top-level one again
+        db.execute("INSERT INTO items (name) VALUES ('after')")
+    assert names() == ["outer", "inner", "after"]
+    assert not (db.in_transaction() if dialect(db) == "postgresql" else db.conn.in_transaction)
+
+
 def test_writers_are_serialised_so_read_then_write_loses_no_update(tmp_path, db):
     """Threads (each with its own connection, as in the app) read a counter and write it back + 1 inside
     transaction(): SQLite's single writer and PostgreSQL's advisory lock both make that safe."""

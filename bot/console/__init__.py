@@ -24,6 +24,7 @@ from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
 from bot.console.throttle import HashGate, LoginThrottle
 from bot.console.unanswered import HandledQueries
+from bot.console.uploads import UploadStore
 from bot.faq_directory import FaqDirectory
 from bot.services import BotServices
 
@@ -47,7 +48,8 @@ def create_services(app: Flask, bot: BotServices, embedder_factory: Callable,
         rebuilder=IndexRebuilder(bot.settings, cfg["FAQBOT_DB"], cfg["FAQBOT_INDEX_DIR"], embedder_factory,
                                  cache_factory, share_factory),
         bot=bot, hash_gate=HashGate(), drafts=DraftStore(database, clock),
-        proposals=ProposalStore(database, FaqDirectory(database.conn).get, clock))
+        proposals=ProposalStore(database, FaqDirectory(database.conn).get, clock),
+        uploads=UploadStore(database, clock))
 
 
 def init_console(app: Flask, bot: BotServices, embedder_factory: Callable, cache_factory: Callable,

@@ -106,7 +106,26 @@ def _hash_wording_keys_v4(db: Database) -> None:
         db.execute("UPDATE console_alt_proposals SET wording_key = ? WHERE id = ?", [key_digest(key), row_id])
 
 
-MIGRATIONS = [_create_v1, _create_v2, _create_v3, _hash_wording_keys_v4]
+def _create_v5_uploads(db: Database) -> None:
+    # A file checked on 「FAQの取り込み」, kept until 「取り込む」 (bot/console/uploads.py): any worker or host
+    # can import it. Only the token's SHA-256 is stored; `data` is emptied once imported (the row says so
+    # until it expires), and rows older than 30 minutes go when the next file is checked.
+    db.execute("""CREATE TABLE console_faq_uploads (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_hash TEXT NOT NULL UNIQUE,
+        username TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        options TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB,
+        checked_at TEXT NOT NULL,
+        imported_at TEXT)""")
+    db.execute("CREATE INDEX console_faq_uploads_user ON console_faq_uploads(username, id)")
+    db.execute("CREATE INDEX console_faq_uploads_checked ON console_faq_uploads(checked_at)")
+
+
+MIGRATIONS = [_create_v1, _create_v2, _create_v3, _hash_wording_keys_v4, _create_v5_uploads]
 
 
 class ConsoleDatabase(ComponentDatabase):

@@ -1,8 +1,9 @@
 """A city's FAQ file uploaded on the console, read and checked exactly as `faqctl import` reads it.
 
-Stateless: every request carries the file (several workers or hosts may serve the console). The upload is
-copied into a temporary directory only while the reader needs a path, then removed; nothing is kept.
-A fingerprint of the file and the options lets 「取り込む」 refuse a file other than the one just checked."""
+The bytes are copied into a temporary directory only while the reader needs a path, then removed. Between
+「確認する」 and 「取り込む」 the checked bytes are kept in the database (:mod:`bot.console.uploads`) and read
+here again; a fingerprint of the bytes and the options lets 「取り込む」 refuse settings other than the ones
+checked."""
 from __future__ import annotations
 
 import hashlib

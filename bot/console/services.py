@@ -15,6 +15,7 @@ from bot.console.sessions import SessionStore
 from bot.console.staff import StaffStore
 from bot.console.throttle import HashGate, LoginThrottle
 from bot.console.unanswered import HandledQueries
+from bot.console.uploads import UploadStore
 from bot.services import BotServices
 
 EXTENSION_KEY = "console"
@@ -33,6 +34,7 @@ class ConsoleServices:
     hash_gate: HashGate
     drafts: DraftStore
     proposals: ProposalStore
+    uploads: UploadStore
 
 
 def console_services(app=None) -> ConsoleServices:

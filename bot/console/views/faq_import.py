@@ -1,6 +1,8 @@
-"""「FAQの取り込み」: an administrator uploads a city's file, checks it (nothing written), then imports it."""
+"""「FAQの取り込み」: an administrator uploads a city's file and checks it (the FAQ unchanged; the file kept for
+30 minutes), then imports the kept file with its token."""
 from __future__ import annotations
 
+import io
 import logging
 
 from flask import Blueprint, flash, g, redirect, request, url_for
@@ -18,8 +20,10 @@ from bot.console.faq_import import (
     read_upload,
 )
 from bot.console.security import admin_required
-from bot.console.views.common import faq_store, log_access, render, services
+from bot.console.uploads import UploadRefused
+from bot.console.views.common import clock, faq_store, log_access, render, services
 from faq.import_notes import import_note_lines
+from faq.store import FaqStore
 from faq.validate import Problem
 
 log = logging.getLogger(__name__)
@@ -54,31 +58,53 @@ def form():
 @admin_required
 def upload():
     options = _options()
-    importing = request.form.get("action") == "import"
+    if request.form.get("action") == "import":
+        return _import(options)
+    return _check(options)
+
+
+def _check(options: ImportOptions):
+    """Read and validate the file, show what would change, and keep it for 「取り込む」 (nothing else written)."""
     file = request.files.get("file")
+    data = file.stream.read(MAX_UPLOAD_BYTES + 1) if file else b""   # bounded by the request limit
     try:
-        found = read_upload(file.stream if file else None, file.filename if file else None, options)
+        found = read_upload(io.BytesIO(data) if file else None, file.filename if file else None, options)
     except ImportRefused as exc:
         return _page(400, options=options, problems=exc.problems)
-    checked = request.form.get("checked", "")
-    if not importing:
-        store = faq_store()
-        try:
-            preview = store.preview_import(found.read.entries, options.replace_all)
-        finally:
-            store.close()
-        return _page(options=options, upload=found, preview=preview, report=preview.report(),
-                     notes=import_note_lines(found.read, options.ignore_columns, FORM_WORDING))
-    if checked and checked != found.fingerprint:   # another file (or other settings) than the one checked
-        return _page(409, options=options, problems=[Problem(
-            found.filename, "", None, "確認したファイルか設定と違います。もう一度「確認する」を押して、内容を確かめてから取り込んでください",
-            "not the file or settings just checked: check again")])
     store = faq_store()
     try:
-        report = store.import_entries(found.read.entries, import_actor(g.staff.username),
-                                      replace_all=options.replace_all)
+        preview = store.preview_import(found.read.entries, options.replace_all)
     finally:
         store.close()
+    kept = services().uploads.keep(g.staff.username, found.filename, options, found.fingerprint, data)
+    return _page(options=options, upload=found, preview=preview, report=preview.report(), kept=kept,
+                 notes=import_note_lines(found.read, options.ignore_columns, FORM_WORDING))
+
+
+def _import(options: ImportOptions):
+    """The kept file, read and validated again exactly as at 「確認する」, imported with the token used up."""
+    uploads = services().uploads
+    username = g.staff.username
+    token = request.form.get("token", "")
+    try:
+        stored = uploads.load(token, username)
+    except UploadRefused as exc:
+        return _page(exc.status, options=options, token_problem=True,
+                     problems=[Problem("", "", None, exc.ja, exc.en)])
+    try:
+        found = read_upload(io.BytesIO(stored.data), stored.filename, options)
+    except ImportRefused as exc:   # only with other settings than the ones checked
+        return _page(400, options=options, problems=exc.problems)
+    if found.fingerprint != stored.fingerprint:   # the settings were changed after the check
+        return _page(409, options=options, token_problem=True, problems=[Problem(
+            found.filename, "", None, "確認したファイルか設定と違います。もう一度「確認する」を押して、内容を確かめてから取り込んでください",
+            "not the file or settings just checked: check again")])
+    try:
+        report = uploads.import_once(token, username, lambda db: FaqStore(db, clock()).import_entries(
+            found.read.entries, import_actor(username), replace_all=options.replace_all))
+    except UploadRefused as exc:   # used up or expired in between (another tab, another host)
+        return _page(exc.status, options=options, token_problem=True,
+                     problems=[Problem("", "", None, exc.ja, exc.en)])
     log_access("faq_import", target=f"file:{found.filename}"[:200])
     changed = report.added + report.updated + report.deactivated > 0
     if changed:
