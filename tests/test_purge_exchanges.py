@@ -154,3 +154,29 @@ def test_closed_tickets_past_retention_are_deleted_open_ones_kept(tmp_path):
     assert rows(db_path, "SELECT count(*) AS n FROM bot_ticket_messages WHERE ticket_id = ?", (old.id,))[0]["n"] == 0
     assert "ふるいそうだん".encode() not in database_bytes(db_path)
     assert ("U" + "1" * 32).encode() not in database_bytes(db_path)
+
+
+def test_faq_files_checked_on_the_console_and_never_imported_go_after_30_minutes(tmp_path):
+    from datetime import datetime, timezone
+
+    from bot.console.database import ConsoleDatabase
+    from bot.console.faq_import import ImportOptions
+    from bot.console.uploads import UploadStore
+    from faq.clock import FixedClock
+
+    db_path = tmp_path / "faqbot.sqlite3"
+    console = ConsoleDatabase(db_path)
+    long_ago = FixedClock(datetime(2020, 1, 1, tzinfo=timezone.utc))
+    UploadStore(console).keep("suzuki", "new.csv", ImportOptions(), "e" * 32, b"id,question\n")   # just now
+    # checked long ago (the next check on the console would remove it; the purge does when nobody checks)
+    UploadStore(console, long_ago).keep("yamada", "old.csv", ImportOptions(), "f" * 32, b"id,question\n")
+    console.close()
+
+    dry = run(db_path, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "取り込みファイル: 1件" in dry.stdout
+    assert [r["filename"] for r in rows(db_path, "SELECT filename FROM console_faq_uploads ORDER BY id")] == \
+        ["new.csv", "old.csv"]
+    done = run(db_path)
+    assert done.returncode == 0, done.stderr
+    assert [r["filename"] for r in rows(db_path, "SELECT filename FROM console_faq_uploads")] == ["new.csv"]

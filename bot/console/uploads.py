@@ -4,7 +4,7 @@ Several workers or hosts may serve the console, so the checked bytes live in the
 process, under a random token of which only the SHA-256 is stored (like the console's sessions). A token
 belongs to the administrator who checked the file, lasts :data:`LIFETIME` and imports once; each
 administrator keeps at most :data:`KEEP_PER_USER` checked files. Rows past their lifetime go whenever a new
-file is checked (no background job)."""
+file is checked, and with the daily `faqbot-purge`."""
 from __future__ import annotations
 
 import hashlib
@@ -96,6 +96,16 @@ class UploadStore:
                        "(SELECT id FROM console_faq_uploads WHERE username = ? ORDER BY id DESC LIMIT ?)",
                        [username, username, KEEP_PER_USER])
         return KeptUpload(token, to_iso(now + LIFETIME))
+
+    def purge_expired(self, dry_run: bool = False) -> int:
+        """Remove every checked file past its lifetime (imported or not); returns how many."""
+        db = self.database.conn()
+        with transaction(db):
+            n = db.execute("SELECT count(*) FROM console_faq_uploads WHERE checked_at < ?",
+                           [self._cutoff()]).fetchone()[0]
+            if not dry_run:
+                db.execute("DELETE FROM console_faq_uploads WHERE checked_at < ?", [self._cutoff()])
+        return n
 
     def _row(self, db: Database, token: str):
         if not isinstance(token, str) or not _TOKEN.fullmatch(token):
