@@ -4,7 +4,6 @@ Used by `make run` and by a development start-up of the bot (`gunicorn wsgi:app`
 FAQBOT_ENV=production); production never imports the seed by itself."""
 from __future__ import annotations
 
-import fcntl
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from .build import build_index
 from .cache import EmbeddingCache
 from .config import cache_from_env, make_embedder, share_from_env
 from .embedders import Embedder
-from .snapshot import current_build
+from .snapshot import current_build, file_lock
 
 SEED_DIR = Path(faq.__file__).resolve().parent / "seed"
 PREPARE_LOCK = ".prepare.lock"
@@ -43,12 +42,8 @@ def _prepare_lock(index_dir: Path):
     """One preparation at a time per index: gunicorn workers start together, the later ones wait and
     then find the work done. (Not the build lock: build_index takes that one itself.)"""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / PREPARE_LOCK, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with file_lock(index_dir / PREPARE_LOCK):
+        yield
 
 
 def prepare_knowledge_base(db_path: str | Path, index_dir: str | Path, *, refresh: bool = False,

@@ -242,13 +242,20 @@ def load_snapshot(index_dir: Path) -> Snapshot:
 
 
 @contextmanager
-def build_lock(index_dir: Path):
-    """One build at a time per index directory, across processes (faqctl, console workers)."""
-    index_dir = Path(index_dir)
-    private_dir(index_dir)
-    with open(index_dir / LOCK_FILE, "a") as fh:
+def file_lock(path: Path):
+    """An exclusive lock on `path` across processes, held for the `with` block."""
+    with open(path, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def build_lock(index_dir: Path):
+    """One build at a time per index directory, across processes (faqctl, console workers)."""
+    index_dir = Path(index_dir)
+    private_dir(index_dir)
+    with file_lock(index_dir / LOCK_FILE):
+        yield
