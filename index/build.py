@@ -14,7 +14,8 @@ from faq.model import FaqEntry
 from faq.private import private_dir
 
 from .cache import EmbeddingCache
-from .embedders import Embedder
+from .dense_scale import measure as measure_dense_scale
+from .embedders import BundledE5Embedder, Embedder
 from .lexical import BM25, JapaneseTokenizer
 from .passages import answer_passages, head_text
 from .snapshot import (
@@ -163,6 +164,10 @@ def build_snapshot(entries: list[FaqEntry], embedder: Embedder | None, cache: Em
         snap.vectors = VectorIndex.build(vectors)
         snap.owners = np.asarray(owners, dtype=np.int32)
         snap.kinds = np.asarray(kinds, dtype=np.int8)
+        if embedder.name != BundledE5Embedder.name:   # another model: its cosines put on the bundled one's scale
+            scale = measure_dense_scale(vectors, snap.owners, snap.kinds)
+            if scale is not None:
+                manifest["dense_scale"] = scale.to_manifest()
         manifest["n_vectors"] = len(owners)
         manifest["text_digest"] = text_digest(q_texts, p_texts)
         manifest["index_kind"] = snap.vectors.kind

@@ -14,6 +14,7 @@ import numpy as np
 from faq.model import FaqEntry
 from faq.text import normalize_query
 
+from .dense_scale import DenseScale
 from .embedders import Embedder, QueryCache
 from .lexical import JapaneseTokenizer
 from .query_terms import KanaLexicon, QueryAnalyzer
@@ -107,6 +108,7 @@ class Ranker:
     def __init__(self, snapshot: Snapshot, embedder: Embedder | None, config: SearchConfig,
                  tokenizer: JapaneseTokenizer):
         self.snap, self.embedder, self.config, self.tokenizer = snapshot, embedder, config, tokenizer
+        self.dense_scale = DenseScale.from_manifest(getattr(snapshot, "manifest", None) or {})
         self.analyzer = QueryAnalyzer(tokenizer, kana_lexicon=self.kana_lexicon)
         self._lexicon: KanaLexicon | None = None
         self._lexicon_lock = threading.Lock()
@@ -139,6 +141,8 @@ class Ranker:
             return None
         qvec = self.embedder.embed_queries([self.analyzer.dense_text(query)])[0]
         sims, rows = snap.vectors.search(qvec, cfg.dense_candidates)
+        if self.dense_scale is not None:
+            sims = self.dense_scale.apply(sims)
         n = len(snap.entries)
         floor = float(sims.min()) if len(sims) else 0.0  # unseen vectors score at most this
         question = np.full(n, floor, dtype=np.float32)
