@@ -47,3 +47,13 @@ def test_no_query_copies_an_entrys_question(entries, queries_file):
     questions = {normalize_query(e["question"]).rstrip("。？?") for e in entries.values()}
     copied = [q["text"] for q in read_jsonl(DATA / queries_file) if normalize_query(q["text"]).rstrip("。？?") in questions]
     assert copied == []
+
+
+def test_the_english_out_of_scope_questions_are_english_and_new():
+    path = DATA.parent / "english" / "out_of_scope.jsonl"
+    questions = read_jsonl(path)
+    ids = [q["id"] for q in questions]
+    assert len(questions) >= 10 and len(ids) == len(set(ids))
+    assert all(q["text"].isascii() and len(q["text"].split()) >= 3 for q in questions)
+    dev = json.loads((DATA.parents[2] / "tests" / "data" / "dev_qrels.json").read_text(encoding="utf-8"))
+    assert not set(ids) & set(dev)
