@@ -49,6 +49,22 @@ def add_staff(app, username: str = "yamada", *, admin: bool = False, display_nam
     return services(app).staff.add(username, password, display_name=display_name or username, is_admin=admin)
 
 
+def add_team(app) -> None:
+    """Two administrators (yamada, suzuki) and one member of staff (sato)."""
+    add_staff(app, "yamada", admin=True)
+    add_staff(app, "suzuki", admin=True)
+    add_staff(app, "sato")
+
+
+def rebuild_with(app, embedder, cache_path) -> None:
+    """The console's index rebuilds with the real model and the session's shared embedding cache."""
+    from bot.console.rebuild import IndexRebuilder
+    from index.cache import EmbeddingCache
+    services(app).rebuilder = IndexRebuilder(bot_services(app).settings, app.config["FAQBOT_DB"],
+                                             app.config["FAQBOT_INDEX_DIR"], lambda: embedder,
+                                             lambda: EmbeddingCache(cache_path))
+
+
 def csrf_from(html: str) -> str:
     match = CSRF_INPUT.search(html)
     assert match, "no CSRF field on the page"

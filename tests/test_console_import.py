@@ -13,16 +13,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from console_testkit import PASSWORD, Console, add_staff, clock_of, make_app, services
+from console_testkit import PASSWORD, Console, add_team, clock_of, make_app, rebuild_with, services
 from line_testkit import rows
 
 from bot.console import faq_import
 from bot.console import views as console_views
-from bot.console.rebuild import IndexRebuilder
-from bot.services import bot_services
 from faq.formats import read_import
 from faq.store import FaqStore
-from index.cache import EmbeddingCache
 
 HEADER = "管理番号,分類,質問,回答,担当課,更新日\n"
 GOMI = "Q-001,ごみ,粗大ごみの出し方は,電話で申し込んでください。,環境課,2026-11-01\n"
@@ -46,12 +43,8 @@ def app(tmp_path, embedder, shared_cache):
         store.import_entries(read_import([first]).entries, actor="seed")
     finally:
         store.close()
-    services(app).rebuilder = IndexRebuilder(bot_services(app).settings, app.config["FAQBOT_DB"],
-                                             app.config["FAQBOT_INDEX_DIR"], lambda: embedder,
-                                             lambda: EmbeddingCache(shared_cache))
-    add_staff(app, "yamada", admin=True)
-    add_staff(app, "suzuki", admin=True)
-    add_staff(app, "sato")
+    rebuild_with(app, embedder, shared_cache)
+    add_team(app)
     return app
 
 

@@ -17,11 +17,12 @@ from console_testkit import (
     PASSWORD,
     TODAY,
     Console,
-    add_staff,
+    add_team,
     csrf_from,
     insert_exchange,
     jst_time,
     make_app,
+    rebuild_with,
     services,
 )
 from line_testkit import ServerThread
@@ -43,12 +44,10 @@ from bot.console.proposals import (
     unusable,
     wording_key,
 )
-from bot.console.rebuild import IndexRebuilder
 from bot.emulator import signed_events as wh
 from bot.line.postback import FAQ, FEEDBACK, TOPIC, Postback
 from bot.services import bot_services
 from faq.store import FaqStore
-from index.cache import EmbeddingCache
 from index.search import ANSWER, SUGGEST, Searcher
 
 # On the seed index 「チケットが届かない」 gets 「もしかして」 with eticket-no-smartphone first and
@@ -63,13 +62,8 @@ def app(tmp_path, seed_entries, searcher, embedder, shared_cache):
     seed_database(tmp_path / "faqbot.sqlite3", seed_entries)
     app = make_app(tmp_path)
     bot_services(app).searcher = searcher
-    console = services(app)
-    console.rebuilder = IndexRebuilder(bot_services(app).settings, app.config["FAQBOT_DB"],
-                                       app.config["FAQBOT_INDEX_DIR"], lambda: embedder,
-                                       lambda: EmbeddingCache(shared_cache))
-    add_staff(app, "yamada", admin=True)
-    add_staff(app, "suzuki", admin=True)
-    add_staff(app, "sato")
+    rebuild_with(app, embedder, shared_cache)
+    add_team(app)
     return app
 
 

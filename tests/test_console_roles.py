@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from console_testkit import Console, add_staff, make_app, services
+from console_testkit import Console, add_team, make_app, services
 from line_testkit import rows
 
 from faq.store import FaqStore, NotFound
@@ -18,9 +18,7 @@ DRAFT = {"id": "pet-hinan", "category": "general", "question": "ペットと一�
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path)
-    add_staff(app, "yamada", admin=True)
-    add_staff(app, "suzuki", admin=True)
-    add_staff(app, "sato")
+    add_team(app)
     return app
 
 

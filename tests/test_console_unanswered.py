@@ -14,11 +14,11 @@ from console_testkit import (
     insert_exchange,
     jst_time,
     make_app,
+    rebuild_with,
     services,
 )
 from line_testkit import rows
 
-from bot.console.rebuild import IndexRebuilder
 from bot.console.unanswered import (
     UnansweredQuestion,
     bigrams,
@@ -29,7 +29,6 @@ from bot.console.unanswered import (
 from bot.services import bot_services
 from faq.db import open_db
 from faq.store import FaqStore
-from index.cache import EmbeddingCache
 from index.search import Searcher
 
 PET = ["ペットと一緒に避難できますか", "ペットと一緒に避難できますか？", "ペットと一緒に避難できる？",
@@ -87,9 +86,7 @@ def test_handled_questions_are_hidden_until_asked_again():
 def app(tmp_path, searcher, embedder, shared_cache):
     app = make_app(tmp_path)
     bot_services(app).searcher = searcher  # the seed index: the nearest FAQ gives the category
-    console = services(app)
-    console.rebuilder = IndexRebuilder(bot_services(app).settings, app.config["FAQBOT_DB"], app.config["FAQBOT_INDEX_DIR"],
-                                       lambda: embedder, lambda: EmbeddingCache(shared_cache))
+    rebuild_with(app, embedder, shared_cache)
     add_staff(app, "yamada", admin=True)
     db = app.config["FAQBOT_DB"]
     today = TODAY
