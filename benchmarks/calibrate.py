@@ -188,7 +188,7 @@ def decisions(col: Collection, cfg: SearchConfig) -> dict:
         cands = [Candidate(col.snapshot.entries[i], float(fused.score[i]),
                            float(fused.dense[i]) if fused.dense is not None else 0.0, float(fused.lexical[i]))
                  for i in top]
-        decision, _, _ = decide(q["text"], cands, cfg, lexical_only=fused.dense is None, unknown_place=place)
+        decision, _, _ = decide(q["text"], cands, cfg, lexical_only=fused.dense is None, unknown_place=lambda: place)
         judged = col.qrels.get(q["id"])
         counts["in" if judged else "oos"][decision] += 1
         if judged and decision == ANSWER and judged.get(cands[0].entry.id, 0) >= 2:

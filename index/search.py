@@ -230,10 +230,12 @@ def _lexical(s: Signals, question_weight: float) -> np.ndarray:
 
 
 def decide(query: str, candidates: list[Candidate], config: SearchConfig,
-           lexical_only: bool = False, unknown_place: bool = False) -> tuple[str, str, list[Candidate]]:
-    """answer / suggest / fallback, the reason, and the candidates worth showing. `unknown_place`: the
+           lexical_only: bool = False,
+           unknown_place: Callable[[], bool] = lambda: False) -> tuple[str, str, list[Candidate]]:
+    """answer / suggest / fallback, the reason, and the candidates worth showing. `unknown_place()`: the
     query names a place no entry mentions (「東京都 住民票 郵送」) — likely another municipality's business,
-    which a look-alike entry of this FAQ does not answer: choices, never a confident answer."""
+    which a look-alike entry of this FAQ does not answer: choices, never a confident answer. Asked only
+    when the answer would be confident (it reads the query again)."""
     if not candidates:
         return FALLBACK, "no-candidates", []
     answer_threshold, suggest_threshold = config.thresholds(lexical_only)
@@ -247,7 +249,7 @@ def decide(query: str, candidates: list[Candidate], config: SearchConfig,
     clear = ((top.score >= answer_threshold and lead >= margin)
              or (not lexical_only and top.score >= config.strong_threshold and lead >= config.strong_margin))
     if clear and japanese:
-        if unknown_place:
+        if unknown_place():
             return SUGGEST, "unknown-place", candidates
         return ANSWER, "clear-top", candidates
     close = [c for c in candidates[:config.suggest_max] if c.score >= suggest_threshold]
@@ -462,7 +464,7 @@ class Searcher:
                                                          max(top_k, self.config.suggest_max), category_boost)
         degraded = degraded or not ranker.snap.has_dense
         decision, reason, shown = decide(query, candidates, self.config, lexical_only,
-                                         unknown_place=bool(ranker.unknown_places(query)))
+                                         unknown_place=lambda: bool(ranker.unknown_places(query)))
         return SearchOutcome(query, decision, tuple(shown[:top_k]), reason, degraded)
 
     def with_config(self, **changes) -> "Searcher":

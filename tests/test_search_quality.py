@@ -103,6 +103,23 @@ def test_a_place_no_entry_mentions_gets_choices_not_a_confident_answer(searcher)
     assert ranker.unknown_places("ベトナム語で相談できますか") == []   # an entry mentions ベトナム
 
 
+def test_places_are_looked_for_only_when_the_answer_would_be_confident(searcher):
+    from dataclasses import replace
+
+    from index.search import decide
+    asked = []
+    def elsewhere():
+        asked.append(True)
+        return True
+    strong = searcher.search("住民票をコンビニで取りたい").candidates
+    # the same candidates with no lead over the second: choices, so the query is not read for places
+    tied = [replace(strong[0], score=strong[1].score), *strong[1:]]
+    assert decide("住民票をコンビニで取りたい", tied, searcher.config, unknown_place=elsewhere)[0] == SUGGEST
+    assert asked == []
+    assert decide("住民票をコンビニで取りたい", list(strong), searcher.config, unknown_place=elsewhere)[:2] == \
+        (SUGGEST, "unknown-place") and asked == [True]
+
+
 @pytest.mark.parametrize("lang, hit1_floor", [("en", 0.60), ("vi", 0.55)])
 def test_questions_in_english_and_vietnamese_find_the_japanese_entries(searcher, dev, lang, hit1_floor):
     """Cross-lingual: the dev questions as a resident would write them in English / Vietnamese.
